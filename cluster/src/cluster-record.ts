@@ -1,0 +1,99 @@
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { ClusterError } from './cluster-error';
+import { dataLayout } from './paths';
+import type { NodeSpec, RegionSpec } from './topology';
+
+/**
+ * `<data>/cluster.json`: what a running supervisor started, so that `trent status`, `down` and
+ * `clock` find it from another shell. Written when startup begins (it doubles as the lock that
+ * stops a second `up` on the same data directory), updated as the cluster changes, removed on a
+ * clean stop.
+ */
+export interface ClusterRecord {
+  readonly version: 1;
+  state: 'starting' | 'running' | 'stopping';
+  readonly supervisorPid: number;
+  /** The supervisor's script (argv[1]), to recognise its pid later. */
+  readonly supervisorCommand: string;
+  readonly startedAt: string;
+  readonly dataDir: string;
+  readonly identitiesFile: string;
+  readonly host: string;
+  readonly gateway: { readonly port: number; readonly url: string };
+  readonly nodes: NodeRecord[];
+}
+
+export interface NodeRecord {
+  readonly region: string;
+  readonly nodeId: string;
+  readonly port: number;
+  readonly url: string;
+  pid: number | null;
+  readonly logFile: string;
+  readonly dataDir: string;
+  /** The program the node runs; used to tell our process from an unrelated one reusing its pid. */
+  readonly entryPoint: string;
+  exit?: { readonly code: number | null; readonly signal: string | null; readonly at: string };
+}
+
+export function readClusterRecord(dataDir: string): ClusterRecord | undefined {
+  const file = dataLayout.clusterFile(dataDir);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const record = JSON.parse(text) as ClusterRecord;
+    if (record.version !== 1 || !Array.isArray(record.nodes)) throw new Error('unknown layout');
+    return record;
+  } catch (err) {
+    throw new ClusterError(`${file} is damaged (${(err as Error).message}); remove it once no Trent process runs`);
+  }
+}
+
+/** Replaces the record atomically, so a reader never sees half a file. */
+export function writeClusterRecord(record: ClusterRecord): void {
+  const file = dataLayout.clusterFile(record.dataDir);
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(temporary, file);
+}
+
+export function removeClusterRecord(dataDir: string): void {
+  rmSync(dataLayout.clusterFile(dataDir), { force: true });
+}
+
+/**
+ * Whether `pid` is a live process — and, where /proc tells us, one whose command line mentions
+ * `marker`, so a recycled pid is not mistaken for a node or supervisor of ours.
+ */
+export function isProcessAlive(pid: number | null | undefined, marker?: string): boolean {
+  if (!pid || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else, so it is not ours.
+    return false;
+  }
+  if (!marker) return true;
+  try {
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return commandLine.includes(marker);
+  } catch {
+    return true; // No /proc (macOS): trust the pid.
+  }
+}
+
+/** The Regions and nodes a record describes, in topology form. */
+export function regionsOf(record: ClusterRecord): RegionSpec[] {
+  const regions = new Map<string, NodeSpec[]>();
+  for (const node of record.nodes) {
+    const nodes = regions.get(node.region) ?? [];
+    nodes.push({ id: node.nodeId, port: node.port });
+    regions.set(node.region, nodes);
+  }
+  return [...regions].map(([name, nodes]) => ({ name, nodes }));
+}

@@ -1,0 +1,384 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Agent,
+  createServer,
+  request,
+  type ClientRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ClusterError } from './cluster-error';
+import { collectRegionReports, describeNetworkError, nodeUrl, type ClusterStatus } from './cluster-status';
+import { regionOfRequest } from './credential-scope';
+import { requestJson } from './http-json';
+import { ReplayableBody } from './replayable-body';
+import type { RegionSpec } from './topology';
+
+export interface GatewayOptions {
+  /** Interface the gateway listens on; the nodes are reached on the same host. */
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  readonly regions: readonly RegionSpec[];
+  /** How often each node's health is probed in the background; 0 turns probing off. */
+  readonly healthIntervalMs?: number;
+  /** A node that accepted a request but stays silent this long gets a 503. */
+  readonly upstreamTimeoutMs?: number;
+  /** Pooled keep-alive connections per node. */
+  readonly maxSocketsPerNode?: number;
+  /** Largest request body kept for a retry on another node. */
+  readonly maxReplayBytes?: number;
+  /** One line per noteworthy event (a node going down or coming back). */
+  readonly log?: (line: string) => void;
+}
+
+type UpstreamState = 'unknown' | 'up' | 'down';
+
+/** One node as the gateway sees it: where it is, its connection pool, whether it answers. */
+class Upstream {
+  readonly url: string;
+  readonly agent: Agent;
+  state: UpstreamState = 'unknown';
+  private probing = false;
+
+  constructor(
+    readonly region: string,
+    readonly id: string,
+    readonly host: string,
+    readonly port: number,
+    maxSockets: number,
+    private readonly log: (line: string) => void,
+  ) {
+    this.url = nodeUrl(host, port);
+    // Keep-alive pool: the gateway sits in front of every request, so a fresh TCP connection
+    // per request would cost more than the proxying itself.
+    this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
+  }
+
+  markUp(): void {
+    if (this.state === 'down') this.log(`gateway: ${this.region} node-${this.id} answers again`);
+    this.state = 'up';
+  }
+
+  markDown(reason: string): void {
+    if (this.state === 'up') this.log(`gateway: ${this.region} node-${this.id} is down (${reason})`);
+    this.state = 'down';
+  }
+
+  async probe(timeoutMs: number): Promise<boolean> {
+    if (this.probing) return this.state === 'up';
+    this.probing = true;
+    try {
+      const res = await requestJson(`${this.url}/_trent/health`, { timeoutMs });
+      if (res.status === 200) this.markUp();
+      else this.markDown(`health answered HTTP ${res.status}`);
+    } catch (err) {
+      this.markDown(describeNetworkError(err));
+    } finally {
+      this.probing = false;
+    }
+    return this.state === 'up';
+  }
+}
+
+/** A Region's nodes, handed out round-robin among those that answer. */
+class RegionUpstreams {
+  private cursor = 0;
+
+  constructor(
+    readonly name: string,
+    readonly nodes: readonly Upstream[],
+  ) {}
+
+  get hasLiveNode(): boolean {
+    return this.nodes.some((node) => node.state === 'up');
+  }
+
+  /**
+   * The order in which to try nodes for one request: live nodes first, rotating, then the rest
+   * (a node marked down may have come back since the last probe).
+   */
+  candidates(): Upstream[] {
+    const live = this.nodes.filter((node) => node.state === 'up');
+    const start = live.length > 0 ? this.cursor++ % live.length : 0;
+    const rotated = [...live.slice(start), ...live.slice(0, start)];
+    const unknown = this.nodes.filter((node) => node.state === 'unknown');
+    const down = this.nodes.filter((node) => node.state === 'down');
+    return [...rotated, ...unknown, ...down];
+  }
+}
+
+// Hop-by-hop headers describe one connection, not the request; they are not passed on. None of
+// them is ever part of a SigV4 signature.
+const HOP_BY_HOP_REQUEST = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect']);
+const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'trailer', 'upgrade']);
+
+/**
+ * The one endpoint for every Region. It reads the Region from the SigV4 credential scope and
+ * passes the request, byte for byte, to a live node of that Region; the answer comes back
+ * unchanged. It never parses bodies and never verifies signatures (the node does both).
+ */
+export class Gateway {
+  private readonly server: Server;
+  private readonly regions: Map<string, RegionUpstreams>;
+  private readonly upstreams: Upstream[];
+  private readonly healthIntervalMs: number;
+  private readonly upstreamTimeoutMs: number;
+  private readonly maxReplayBytes: number;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private address: AddressInfo | undefined;
+  private closed = false;
+
+  constructor(private readonly options: GatewayOptions) {
+    const log = options.log ?? (() => undefined);
+    const maxSockets = options.maxSocketsPerNode ?? 256;
+    this.healthIntervalMs = options.healthIntervalMs ?? 1_000;
+    this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 60_000;
+    this.maxReplayBytes = options.maxReplayBytes ?? 1024 * 1024;
+    this.regions = new Map(
+      options.regions.map((region) => [
+        region.name,
+        new RegionUpstreams(
+          region.name,
+          region.nodes.map((node) => new Upstream(region.name, node.id, options.host, node.port, maxSockets, log)),
+        ),
+      ]),
+    );
+    this.upstreams = [...this.regions.values()].flatMap((region) => region.nodes);
+    this.server = createServer((req, res) => this.handle(req, res));
+    // SDK clients keep connections open between calls; outlive their idle timers.
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 66_000;
+  }
+
+  get url(): string {
+    if (!this.address) throw new Error('gateway is not listening');
+    return nodeUrl(this.options.host, this.address.port);
+  }
+
+  get port(): number {
+    if (!this.address) throw new Error('gateway is not listening');
+    return this.address.port;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new ClusterError(`port ${this.options.port} is already in use, so the gateway cannot listen on it`)
+            : err,
+        );
+      };
+      this.server.once('error', onError);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    this.address = this.server.address() as AddressInfo;
+    await this.probeAll();
+    if (this.healthIntervalMs > 0) {
+      this.probeTimer = setInterval(() => void this.probeAll(), this.healthIntervalMs);
+      this.probeTimer.unref();
+    }
+  }
+
+  /** Stops listening, drops every connection and pool. Safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    if (this.server.listening) {
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.server.closeAllConnections();
+      await closed;
+    }
+    for (const upstream of this.upstreams) upstream.agent.destroy();
+  }
+
+  /** Probes every node now; true when each Region has at least one live node. */
+  async probeAll(timeoutMs = 1_000): Promise<boolean> {
+    await Promise.all(this.upstreams.map((upstream) => upstream.probe(timeoutMs)));
+    return [...this.regions.values()].every((region) => region.hasLiveNode);
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    if (url.startsWith('/_trent/')) {
+      void this.handleAdmin(req, res, url).catch((err) => {
+        if (!res.headersSent) sendJson(res, 500, { message: describeNetworkError(err) });
+        else res.destroy();
+      });
+      return;
+    }
+
+    const regionName = regionOfRequest(req.headers, url);
+    if (regionName === undefined) {
+      // Unsigned or unreadable: any node gives AWS's authentication error.
+      this.forward(req, res, this.anyRegion());
+      return;
+    }
+    const region = this.regions.get(regionName);
+    if (!region) {
+      const running = [...this.regions.keys()].join(', ');
+      sendKmsError(
+        res,
+        400,
+        'UnrecognizedClientException',
+        `The request was signed for Region ${regionName}, which this Trent cluster does not run. ` +
+          `Running Regions: ${running}.`,
+      );
+      return;
+    }
+    this.forward(req, res, region);
+  }
+
+  private anyRegion(): RegionUpstreams {
+    const regions = [...this.regions.values()];
+    return regions.find((region) => region.hasLiveNode) ?? regions[0];
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, region: RegionUpstreams): void {
+    const body = new ReplayableBody(req, this.maxReplayBytes);
+    const headers = passOn(req.rawHeaders, HOP_BY_HOP_REQUEST);
+    const candidates = region.candidates();
+    let current: ClientRequest | undefined;
+
+    res.on('close', () => {
+      // The client went away before its answer was complete: stop the upstream exchange too.
+      if (!res.writableFinished) current?.destroy();
+    });
+
+    const attempt = (index: number): void => {
+      const node = candidates[index];
+      if (!node) {
+        sendKmsError(res, 503, 'DependencyTimeoutException', `Region ${region.name} is unavailable: no node answered`);
+        return;
+      }
+      let connected = false;
+      let answered = false;
+      let failed = false;
+      const upstream = request({
+        host: node.host,
+        port: node.port,
+        method: req.method,
+        path: req.url,
+        // Node sends a raw [name, value, …] list as is, keeping the client's casing, order and
+        // Host (which the signature covers); @types/node 20.9 only knows the object form.
+        headers: headers as unknown as OutgoingHttpHeaders,
+        agent: node.agent,
+      });
+      current = upstream;
+
+      upstream.on('socket', (socket) => {
+        if (!socket.connecting) connected = true;
+        else socket.once('connect', () => (connected = true));
+      });
+      upstream.setTimeout(this.upstreamTimeoutMs, () => {
+        upstream.destroy(new UpstreamTimeout(this.upstreamTimeoutMs));
+      });
+
+      upstream.on('response', (answer) => {
+        answered = true;
+        node.markUp();
+        body.release();
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, passOn(answer.rawHeaders, HOP_BY_HOP_RESPONSE));
+        answer.pipe(res);
+        answer.on('close', () => {
+          // The node died halfway through its answer: the client must not see a short body as whole.
+          if (!answer.complete) res.destroy();
+        });
+      });
+
+      upstream.on('error', (err: NodeJS.ErrnoException) => {
+        // A destroyed request can report more than once; the first report decides.
+        if (failed) return;
+        failed = true;
+        if (answered || res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (res.destroyed) return;
+        body.detach();
+        // Nothing reached the node (refused, or a pooled connection it had already closed):
+        // the request can go to the next node without risk of running twice.
+        const neverDelivered =
+          !connected || (upstream.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE'));
+        if (neverDelivered) {
+          node.markDown(describeNetworkError(err));
+          if (body.canReplay) return attempt(index + 1);
+        }
+        const reason =
+          err instanceof UpstreamTimeout
+            ? `node-${node.id} did not answer within ${Math.round(this.upstreamTimeoutMs / 1000)} s`
+            : `node-${node.id} failed before answering (${describeNetworkError(err)})`;
+        sendKmsError(res, 503, 'DependencyTimeoutException', `Region ${region.name} is unavailable: ${reason}`);
+      });
+
+      body.attach(upstream);
+    };
+
+    attempt(0);
+  }
+
+  private async handleAdmin(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+    const path = url.split('?')[0];
+    if (req.method === 'GET' && path === '/_trent/health') {
+      await this.probeAll();
+      const regions = [...this.regions.values()].map((region) => ({
+        name: region.name,
+        status: region.hasLiveNode ? 'ok' : 'unavailable',
+        nodes: region.nodes.map((node) => ({ id: node.id, url: node.url, state: node.state })),
+      }));
+      const healthy = regions.every((region) => region.status === 'ok');
+      sendJson(res, healthy ? 200 : 503, { status: healthy ? 'ok' : 'unavailable', regions });
+      return;
+    }
+    if (req.method === 'GET' && path === '/_trent/status') {
+      const status: ClusterStatus = {
+        gateway: { url: this.url, state: 'up', pid: process.pid },
+        regions: await collectRegionReports(this.options.host, this.options.regions),
+      };
+      sendJson(res, 200, status);
+      return;
+    }
+    sendJson(res, 404, { message: `The gateway has no route ${req.method} ${path}; it serves GET /_trent/health and GET /_trent/status` });
+  }
+}
+
+class UpstreamTimeout extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
+}
+
+/** rawHeaders (name, value, name, value, …) minus the named headers. */
+function passOn(rawHeaders: readonly string[], drop: ReadonlySet<string>): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (!drop.has(rawHeaders[i].toLowerCase())) kept.push(rawHeaders[i], rawHeaders[i + 1]);
+  }
+  return kept;
+}
+
+/** An error in AWS JSON 1.1 form: `__type` in the body and `x-amzn-errortype` in the headers. */
+function sendKmsError(res: ServerResponse, status: number, type: string, message: string): void {
+  const body = JSON.stringify({ __type: type, message });
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-errortype': type,
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,144 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
+import { nodeUrl } from './cluster-status';
+import { requestJson } from './http-json';
+import { readLogTail } from './log-tail';
+import { dataLayout } from './paths';
+
+export interface NodeProcessOptions {
+  readonly region: string;
+  readonly nodeId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly identitiesFile: string;
+  readonly entryPoint: string;
+  readonly devMode: boolean;
+  readonly logLevel: string;
+  /** Added to the inherited environment (tests use it to steer the fake node). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface NodeExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * One node of a Region as a child process. Its stdout and stderr go straight to its log file
+ * (the child holds the file descriptor, so logging costs the supervisor nothing and survives it).
+ */
+export class NodeProcess {
+  readonly url: string;
+  readonly logFile: string;
+  readonly nodeDir: string;
+  private child: ChildProcess | undefined;
+  private exitInfo: NodeExit | undefined;
+  private exitPromise: Promise<NodeExit> | undefined;
+  /** Where this run's output starts in the (appended) log file. */
+  private logStart = 0;
+
+  constructor(readonly options: NodeProcessOptions) {
+    this.url = nodeUrl(options.host, options.port);
+    this.logFile = dataLayout.nodeLog(options.dataDir, options.region, options.nodeId);
+    this.nodeDir = dataLayout.nodeDir(options.dataDir, options.region, options.nodeId);
+  }
+
+  get name(): string {
+    return `${this.options.region} node-${this.options.nodeId}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get exited(): NodeExit | undefined {
+    return this.exitInfo;
+  }
+
+  /** Resolves when the process has exited (immediately if it already has). */
+  whenExited(): Promise<NodeExit> {
+    if (!this.exitPromise) return Promise.resolve(this.exitInfo ?? { code: null, signal: null });
+    return this.exitPromise;
+  }
+
+  start(): void {
+    const { region, nodeId, host, port, dataDir, identitiesFile, entryPoint, devMode, logLevel, env } = this.options;
+    mkdirSync(this.nodeDir, { recursive: true });
+    mkdirSync(dataLayout.logsDir(dataDir), { recursive: true });
+    const log = openSync(this.logFile, 'a');
+    try {
+      this.logStart = fstatSync(log).size;
+      this.child = spawn(process.execPath, [entryPoint], {
+        env: {
+          ...process.env,
+          ...env,
+          TRENT_REGION: region,
+          TRENT_NODE_ID: nodeId,
+          TRENT_HOST: host,
+          TRENT_PORT: String(port),
+          TRENT_DATA_DIR: this.nodeDir,
+          TRENT_DOMAIN_KEY_FILE: dataLayout.domainKeyFile(dataDir, region),
+          TRENT_IDENTITIES_FILE: identitiesFile,
+          TRENT_DEV_MODE: devMode ? '1' : '0',
+          TRENT_LOG_LEVEL: logLevel,
+        },
+        stdio: ['ignore', log, log],
+        // Own process group: a Ctrl-C at the terminal reaches the supervisor alone, which then
+        // stops the nodes in order instead of racing them.
+        detached: true,
+      });
+    } finally {
+      closeSync(log);
+    }
+    this.exitPromise = new Promise((resolve) => {
+      this.child!.once('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        resolve(this.exitInfo);
+      });
+      this.child!.once('error', () => {
+        this.exitInfo ??= { code: null, signal: null };
+        resolve(this.exitInfo);
+      });
+    });
+  }
+
+  async isHealthy(timeoutMs = 1_000): Promise<boolean> {
+    try {
+      const res = await requestJson(`${this.url}/_trent/health`, { timeoutMs });
+      return res.status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  /** SIGTERM, then SIGKILL if the node is still there after `graceMs`. */
+  async stop(graceMs: number): Promise<NodeExit> {
+    if (!this.child || this.exitInfo) return this.whenExited();
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    try {
+      return await this.whenExited();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Immediate SIGKILL (a second Ctrl-C, or a supervisor on its way out). */
+  kill(): void {
+    if (this.child && !this.exitInfo) this.signal('SIGKILL');
+  }
+
+  /** The last lines this run wrote to its log. */
+  logTail(lines = 20): string {
+    return readLogTail(this.logFile, this.logStart, lines);
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    try {
+      this.child?.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}

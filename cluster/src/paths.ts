@@ -1,0 +1,48 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+
+/**
+ * The repository root: the nearest ancestor holding Trent's package.json. Works from the
+ * sources (cluster/src) and from the build (dist/cluster/src) alike.
+ */
+export function repoRoot(from: string = __dirname): string {
+  let dir = from;
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && readPackageName(manifest) === 'trent') return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find Trent's package.json above ${from}`);
+    dir = parent;
+  }
+}
+
+function readPackageName(manifest: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name;
+  } catch {
+    return undefined;
+  }
+}
+
+export const defaultTopologyFile = (): string => join(repoRoot(), 'cluster', 'topologies', 'default.json');
+export const defaultIdentitiesFile = (): string => join(repoRoot(), 'cluster', 'identities.json');
+/** The compiled node process the launcher starts, once per node. */
+export const nodeEntryPoint = (): string => join(repoRoot(), 'dist', 'apps', 'node', 'src', 'main.js');
+
+/** Where each piece of a cluster lives inside its data directory. */
+export const dataLayout = {
+  clusterFile: (dataDir: string): string => join(dataDir, 'cluster.json'),
+  logsDir: (dataDir: string): string => join(dataDir, 'logs'),
+  supervisorLog: (dataDir: string): string => join(dataDir, 'logs', 'supervisor.log'),
+  regionDir: (dataDir: string, region: string): string => join(dataDir, region),
+  domainKeyFile: (dataDir: string, region: string): string => join(dataDir, region, 'domain.key'),
+  nodeDir: (dataDir: string, region: string, nodeId: string): string => join(dataDir, region, `node-${nodeId}`),
+  nodeLog: (dataDir: string, region: string, nodeId: string): string =>
+    join(dataDir, 'logs', `${region}-node-${nodeId}.log`),
+};
+
+/** A path as the user would type it: relative to the working directory when under it. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}

@@ -1,0 +1,227 @@
+import { readFileSync } from 'node:fs';
+import { ClusterError } from './cluster-error';
+
+/**
+ * A topology is the layout of a local Trent: one gateway that serves every Region, and for each
+ * Region the nodes that form its cluster. The model holds N nodes per Region; the launcher
+ * refuses more than {@link MAX_NODES_PER_REGION} until Raft lands.
+ */
+export interface Topology {
+  /** Interface every process listens on. */
+  readonly host: string;
+  readonly gateway: { readonly port: number };
+  readonly regions: readonly RegionSpec[];
+}
+
+export interface RegionSpec {
+  readonly name: string;
+  readonly nodes: readonly NodeSpec[];
+}
+
+export interface NodeSpec {
+  /** '1', '2', … — unique within its Region. */
+  readonly id: string;
+  readonly port: number;
+}
+
+/** What `trent up` may change about a topology file. */
+export interface TopologyOverrides {
+  readonly regions?: readonly string[];
+  readonly nodes?: number;
+  readonly port?: number;
+}
+
+export const DEFAULT_GATEWAY_PORT = 4566;
+export const DEFAULT_HOST = '127.0.0.1';
+/** Multi-node Regions need Raft; until then a Region is exactly one node. */
+export const MAX_NODES_PER_REGION = 1;
+/** us-east-1, eu-west-1, ap-southeast-2, us-gov-west-1, … */
+export const REGION_NAME_PATTERN = /^([a-z]+-){2,3}\d+$/;
+
+export function loadTopology(file: string): Topology {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ClusterError(`cannot read topology ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ClusterError(`topology ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseTopology(json, file);
+}
+
+/** Checks the shape of a parsed topology file and every rule of {@link validateTopology}. */
+export function parseTopology(json: unknown, source = 'topology'): Topology {
+  const problems: string[] = [];
+  const topology = readTopologyShape(json, problems);
+  if (topology) problems.push(...validateTopology(topology));
+  if (problems.length > 0) throw new ClusterError(`${source} is invalid: ${problems.join('; ')}`);
+  return topology as Topology;
+}
+
+/**
+ * Applies `--regions`, `--nodes` and `--port`. Whenever one of them is given, node ports are laid
+ * out again from the gateway port: P+1, P+2, … in Region order, then node order, so the same
+ * command always yields the same URLs.
+ */
+export function applyOverrides(base: Topology, overrides: TopologyOverrides): Topology {
+  const { regions, nodes, port } = overrides;
+  if (regions === undefined && nodes === undefined && port === undefined) return base;
+
+  const problems: string[] = [];
+  if (regions !== undefined && regions.length === 0) problems.push('--regions names no Region');
+  if (nodes !== undefined && !(Number.isInteger(nodes) && nodes >= 1)) {
+    problems.push(`--nodes must be a whole number of at least 1 (got ${nodes})`);
+  }
+  if (port !== undefined && !isPort(port)) problems.push(`--port must be a TCP port, 1-65535 (got ${port})`);
+  if (problems.length > 0) throw new ClusterError(problems.join('; '));
+
+  const regionNames = regions ?? base.regions.map((region) => region.name);
+  const nodeCounts = regionNames.map(
+    (name) => nodes ?? base.regions.find((region) => region.name === name)?.nodes.length ?? 1,
+  );
+  const topology = layOut(base.host, port ?? base.gateway.port, regionNames, nodeCounts);
+  const invalid = validateTopology(topology);
+  if (invalid.length > 0) throw new ClusterError(invalid.join('; '));
+  return topology;
+}
+
+/** A topology whose node ports follow the gateway port, in order. */
+export function layOut(
+  host: string,
+  gatewayPort: number,
+  regionNames: readonly string[],
+  nodeCounts: readonly number[],
+): Topology {
+  let next = gatewayPort + 1;
+  const regions = regionNames.map((name, index) => ({
+    name,
+    nodes: Array.from({ length: nodeCounts[index] }, (_, n) => ({ id: String(n + 1), port: next++ })),
+  }));
+  return { host, gateway: { port: gatewayPort }, regions };
+}
+
+/** Every rule a runnable topology must keep, as readable problems (empty when valid). */
+export function validateTopology(topology: Topology): string[] {
+  const problems: string[] = [];
+  if (topology.regions.length === 0) problems.push('at least one Region is needed');
+
+  const seenRegions = new Set<string>();
+  const usedPorts = new Map<number, string>([[topology.gateway.port, 'the gateway']]);
+  if (!isPort(topology.gateway.port)) problems.push(`gateway port ${topology.gateway.port} is not a TCP port (1-65535)`);
+
+  for (const region of topology.regions) {
+    if (!REGION_NAME_PATTERN.test(region.name)) {
+      problems.push(`"${region.name}" is not a Region name (expected something like us-east-1 or eu-west-1)`);
+    }
+    if (seenRegions.has(region.name)) problems.push(`Region ${region.name} is listed twice`);
+    seenRegions.add(region.name);
+
+    if (region.nodes.length === 0) problems.push(`Region ${region.name} has no nodes`);
+    if (region.nodes.length > MAX_NODES_PER_REGION) {
+      problems.push(
+        `Region ${region.name} asks for ${region.nodes.length} nodes, but multi-node Regions (Raft) ` +
+          `are not implemented yet; use 1 node per Region`,
+      );
+    }
+    const seenIds = new Set<string>();
+    for (const node of region.nodes) {
+      const name = `${region.name} node-${node.id}`;
+      if (!/^[1-9]\d*$/.test(node.id)) problems.push(`${name}: node ids are '1', '2', …`);
+      if (seenIds.has(node.id)) problems.push(`${name} is listed twice`);
+      seenIds.add(node.id);
+      if (!isPort(node.port)) {
+        problems.push(`${name}: port ${node.port} is not a TCP port (1-65535)`);
+        continue;
+      }
+      const owner = usedPorts.get(node.port);
+      if (owner) problems.push(`${name}: port ${node.port} is already used by ${owner}`);
+      else usedPorts.set(node.port, name);
+    }
+  }
+  return problems;
+}
+
+/** `us-east-1, eu-west-1` → ['us-east-1', 'eu-west-1']; duplicates are reported by validation. */
+export function parseRegionList(value: string): string[] {
+  return value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+}
+
+export function nodeCount(topology: Topology): number {
+  return topology.regions.reduce((sum, region) => sum + region.nodes.length, 0);
+}
+
+function isPort(value: number): boolean {
+  return Number.isInteger(value) && value >= 1 && value <= 65535;
+}
+
+function readTopologyShape(json: unknown, problems: string[]): Topology | undefined {
+  if (!isObject(json)) {
+    problems.push('expected a JSON object with "gateway" and "regions"');
+    return undefined;
+  }
+  rejectUnknownKeys(json, ['host', 'gateway', 'regions'], 'topology', problems);
+
+  const host = json.host ?? DEFAULT_HOST;
+  if (typeof host !== 'string' || host.length === 0) problems.push('"host" must be a non-empty string');
+
+  let gatewayPort = DEFAULT_GATEWAY_PORT;
+  if (json.gateway !== undefined) {
+    if (!isObject(json.gateway)) problems.push('"gateway" must be an object like {"port": 4566}');
+    else {
+      rejectUnknownKeys(json.gateway, ['port'], 'gateway', problems);
+      if (json.gateway.port !== undefined) {
+        if (typeof json.gateway.port !== 'number') problems.push('"gateway.port" must be a number');
+        else gatewayPort = json.gateway.port;
+      }
+    }
+  }
+
+  if (!Array.isArray(json.regions)) {
+    problems.push('"regions" must be a list of {"name", "nodes"}');
+    return undefined;
+  }
+  const regions: RegionSpec[] = [];
+  json.regions.forEach((region: unknown, index: number) => {
+    const where = `regions[${index}]`;
+    if (!isObject(region)) return void problems.push(`${where} must be an object`);
+    rejectUnknownKeys(region, ['name', 'nodes'], where, problems);
+    if (typeof region.name !== 'string') return void problems.push(`${where}.name must be a string`);
+    if (!Array.isArray(region.nodes)) return void problems.push(`${where}.nodes must be a list of {"id", "port"}`);
+    const nodes: NodeSpec[] = [];
+    region.nodes.forEach((node: unknown, n: number) => {
+      const nodeWhere = `${where}.nodes[${n}]`;
+      if (!isObject(node)) return void problems.push(`${nodeWhere} must be an object`);
+      rejectUnknownKeys(node, ['id', 'port'], nodeWhere, problems);
+      if (typeof node.id !== 'string') return void problems.push(`${nodeWhere}.id must be a string like "1"`);
+      if (typeof node.port !== 'number') return void problems.push(`${nodeWhere}.port must be a number`);
+      nodes.push({ id: node.id, port: node.port });
+    });
+    regions.push({ name: region.name, nodes });
+  });
+  if (problems.length > 0) return undefined;
+  return { host: host as string, gateway: { port: gatewayPort }, regions };
+}
+
+function rejectUnknownKeys(
+  object: Record<string, unknown>,
+  known: readonly string[],
+  where: string,
+  problems: string[],
+): void {
+  for (const key of Object.keys(object)) {
+    // "$comment" and friends are for people reading the file.
+    if (!key.startsWith('$') && !known.includes(key)) problems.push(`${where} has an unknown field "${key}"`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

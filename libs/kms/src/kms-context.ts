@@ -1,0 +1,39 @@
+import { RandomSource } from '@trent/crypto';
+import { ReplicatedLog } from './log/replicated-log';
+import { KeyMaterialService } from './key-material.service';
+import { KmsState } from './state/kms-state';
+
+/** Who is calling: the identity the SigV4 signature proved. */
+export interface Caller {
+  accountId: string;
+  principalArn: string;
+  accessKeyId: string;
+}
+
+/** Cluster time: the wall clock plus the offset that lives in the replicated state. */
+export class ClusterClock {
+  constructor(
+    private readonly state: KmsState,
+    private readonly wall: () => number = Date.now,
+  ) {}
+
+  now(): number {
+    return this.wall() + this.state.clockOffsetMs;
+  }
+}
+
+/** Everything an operation may use. Each member is an adapter, so operations are tested with fakes. */
+export interface KmsContext {
+  readonly region: string;
+  readonly state: KmsState;
+  readonly log: ReplicatedLog;
+  readonly materials: KeyMaterialService;
+  readonly clock: ClusterClock;
+  readonly random: RandomSource;
+}
+
+/** Per request: the caller and the id that makes a retried write apply once. */
+export interface RequestScope {
+  readonly caller: Caller;
+  readonly requestId: string;
+}

@@ -1,0 +1,107 @@
+import { DomainKey, RandomSource, systemRandom } from '@trent/crypto';
+import { KmsError } from '@trent/protocol';
+import { KvStore } from '@trent/storage';
+import { randomUUID } from 'node:crypto';
+import { KeyMaterialService } from './key-material.service';
+import { Caller, ClusterClock, KmsContext } from './kms-context';
+import { KmsScheduler } from './kms-scheduler';
+import { LogStatus, ReplicatedLog } from './log/replicated-log';
+import { SingleNodeLog } from './log/single-node-log';
+import { APPLIERS } from './operations/appliers';
+import { OPERATIONS } from './operations/operations';
+import { KmsState } from './state/kms-state';
+import { KmsStateMachine } from './state/kms-state-machine';
+
+export interface KmsServiceOptions {
+  region: string;
+  nodeId: string;
+  store: KvStore;
+  domainKey: DomainKey;
+  random?: RandomSource;
+  /** The wall clock; cluster time adds the replicated offset to it. */
+  wall?: () => number;
+  /** Called once when storage fails: the node must stop. */
+  onFatal: (e: Error) => void;
+}
+
+export interface KmsStatus extends LogStatus {
+  keys: number;
+  aliases: number;
+  clusterTime: string;
+  clockOffsetMs: number;
+}
+
+/** The KMS of one node of one Region: state, log, operations and time-driven work, wired together. */
+export class KmsService {
+  private readonly scheduler: KmsScheduler;
+
+  private constructor(
+    readonly ctx: KmsContext,
+    private readonly log: ReplicatedLog,
+    onError: (e: unknown) => void,
+  ) {
+    this.scheduler = new KmsScheduler(ctx, onError);
+  }
+
+  static async open(opts: KmsServiceOptions): Promise<KmsService> {
+    const state = await KmsState.load(opts.store);
+    const machine = new KmsStateMachine(state, { region: opts.region }, APPLIERS);
+    const log = await SingleNodeLog.open(opts.store, machine, opts.nodeId, opts.onFatal);
+    const random = opts.random ?? systemRandom;
+    const ctx: KmsContext = {
+      region: opts.region,
+      state,
+      log,
+      materials: new KeyMaterialService(opts.domainKey, random),
+      clock: new ClusterClock(state, opts.wall),
+      random,
+    };
+    return new KmsService(ctx, log, (e) => opts.onFatal(e as Error));
+  }
+
+  implements(operation: string): boolean {
+    return OPERATIONS.has(operation);
+  }
+
+  /**
+   * Runs one AWS action for a caller. `requestId` identifies the client request (the SDK's
+   * invocation id is stable across its retries), so a retried write is applied once.
+   */
+  async execute(operation: string, caller: Caller, input: Record<string, unknown>, requestId: string = randomUUID()): Promise<Record<string, unknown>> {
+    const op = OPERATIONS.get(operation);
+    if (!op) throw new KmsError('UnsupportedOperationException', `${operation} is not implemented by Trent yet.`);
+    return op.handle(this.ctx, { caller, requestId }, input);
+  }
+
+  /** Moves cluster time forward for the Region (dev mode), then runs what became due. */
+  async advanceClock(seconds: number): Promise<{ clusterTime: string; clockOffsetMs: number }> {
+    const result = await this.log.propose({
+      requestId: `clock-${randomUUID()}`,
+      now: this.ctx.clock.now(),
+      accountId: '-',
+      body: { type: 'AdvanceClock', deltaMs: Math.round(seconds * 1000) },
+    });
+    if (!result.ok) throw new KmsError(result.code, result.message);
+    this.runDueWork();
+    return { clusterTime: new Date(this.ctx.clock.now()).toISOString(), clockOffsetMs: this.ctx.state.clockOffsetMs };
+  }
+
+  /** Proposes due deletions and rotations; the node calls it every second. */
+  runDueWork(): number {
+    return this.scheduler.tick();
+  }
+
+  status(): KmsStatus {
+    return {
+      ...this.log.status(),
+      keys: this.ctx.state.keys.size,
+      aliases: this.ctx.state.aliases.size,
+      clusterTime: new Date(this.ctx.clock.now()).toISOString(),
+      clockOffsetMs: this.ctx.state.clockOffsetMs,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.log.close();
+  }
+}

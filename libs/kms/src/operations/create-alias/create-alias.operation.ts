@@ -1,0 +1,27 @@
+import { Errors } from '../../errors/kms-errors';
+import { aliasArn } from '../../model/arn';
+import { Applier } from '../../state/kms-state-machine';
+import { assertAliasName } from '../shared/alias-name';
+import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+
+/** AWS resource quota: aliases per KMS key. */
+export const MAX_ALIASES_PER_KEY = 50;
+
+export const CreateAlias: KmsOperation = {
+  name: 'CreateAlias',
+  async handle(ctx, scope, input) {
+    assertAliasName(input.AliasName);
+    const { key } = keyForWrite(ctx, scope, input.TargetKeyId, 'CreateAlias');
+    await commit(ctx, scope, { type: 'CreateAlias', aliasName: input.AliasName, targetKeyId: key.keyId });
+    return {};
+  },
+};
+
+export const applyCreateAlias: Applier<'CreateAlias'> = (w, cmd, ctx) => {
+  const { aliasName, targetKeyId } = cmd.body;
+  if (w.state.alias(cmd.accountId, aliasName)) throw Errors.aliasExists(aliasArn(ctx.region, cmd.accountId, aliasName));
+  keyForApply(w, cmd, ctx, targetKeyId, 'CreateAlias');
+  const count = w.state.aliasesOf(cmd.accountId).filter((a) => a.targetKeyId === targetKeyId).length;
+  if (count >= MAX_ALIASES_PER_KEY) throw Errors.limitExceeded(`The request would cause the number of aliases for ${targetKeyId} to exceed the limit of ${MAX_ALIASES_PER_KEY}.`);
+  w.putAlias({ accountId: cmd.accountId, aliasName, targetKeyId, createdAt: cmd.now, updatedAt: cmd.now });
+};

@@ -1,0 +1,16 @@
+import { KmsError } from '@trent/protocol';
+import { assertNotDryRun, KmsOperation } from '../shared/operation';
+import { open } from '../shared/symmetric';
+
+export const Decrypt: KmsOperation = {
+  name: 'Decrypt',
+  async handle(ctx, scope, input) {
+    if (input.Recipient !== undefined) {
+      throw new KmsError('UnsupportedOperationException', 'Recipient (Nitro Enclaves attestation) is not supported by Trent.');
+    }
+    await ctx.log.readBarrier();
+    const { arn, plaintext, material } = open(ctx, scope, input.CiphertextBlob, input.EncryptionContext, input.KeyId, 'Decrypt', input.EncryptionAlgorithm);
+    assertNotDryRun(input);
+    return { KeyId: arn, Plaintext: plaintext, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT', KeyMaterialId: material.materialId };
+  },
+};

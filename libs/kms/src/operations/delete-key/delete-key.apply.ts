@@ -1,0 +1,14 @@
+import { Applier } from '../../state/kms-state-machine';
+
+/**
+ * Time-driven deletion, proposed by the leader once a PendingDeletion key's date has passed.
+ * Not an AWS action. The key and every alias pointing at it go; nothing happens when the key is
+ * gone already or its deletion was cancelled in the meantime (the check repeats here in apply).
+ */
+export const applyDeleteKey: Applier<'DeleteKey'> = (w, cmd) => {
+  const key = w.state.key(cmd.accountId, cmd.body.keyId);
+  if (!key || key.state !== 'PendingDeletion' || key.deletionDate === undefined || key.deletionDate > cmd.now) return { deleted: false };
+  for (const alias of w.state.aliasesOf(cmd.accountId)) if (alias.targetKeyId === key.keyId) w.deleteAlias(alias);
+  w.deleteKey(key);
+  return { deleted: true };
+};

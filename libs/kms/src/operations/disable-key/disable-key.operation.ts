@@ -1,0 +1,16 @@
+import { Applier } from '../../state/kms-state-machine';
+import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+
+export const DisableKey: KmsOperation = {
+  name: 'DisableKey',
+  async handle(ctx, scope, input) {
+    const { key } = keyForWrite(ctx, scope, input.KeyId, 'DisableKey');
+    await commit(ctx, scope, { type: 'DisableKey', keyId: key.keyId });
+    return {};
+  },
+};
+
+export const applyDisableKey: Applier<'DisableKey'> = (w, cmd, ctx) => {
+  const key = keyForApply(w, cmd, ctx, cmd.body.keyId, 'DisableKey');
+  if (key.state !== 'Disabled') w.putKey({ ...key, state: 'Disabled' });
+};

@@ -1,0 +1,22 @@
+import { keyArn } from '../../model/arn';
+import { Applier } from '../../state/kms-state-machine';
+import { commit, DAY_MS, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+import { assertRotatable, DEFAULT_ROTATION_PERIOD_DAYS } from '../shared/rotation';
+
+export const EnableKeyRotation: KmsOperation = {
+  name: 'EnableKeyRotation',
+  async handle(ctx, scope, input) {
+    const { key, arn } = keyForWrite(ctx, scope, input.KeyId, 'EnableKeyRotation');
+    assertRotatable(key, arn);
+    await commit(ctx, scope, { type: 'EnableKeyRotation', keyId: key.keyId, periodDays: input.RotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_DAYS });
+    return {};
+  },
+};
+
+/** The first automatic rotation comes one period after rotation is enabled. */
+export const applyEnableKeyRotation: Applier<'EnableKeyRotation'> = (w, cmd, ctx) => {
+  const key = keyForApply(w, cmd, ctx, cmd.body.keyId, 'EnableKeyRotation');
+  assertRotatable(key, keyArn(ctx.region, key.accountId, key.keyId));
+  const { periodDays } = cmd.body;
+  w.putKey({ ...key, rotation: { ...key.rotation, enabled: true, periodDays, nextRotationAt: cmd.now + periodDays * DAY_MS } });
+};

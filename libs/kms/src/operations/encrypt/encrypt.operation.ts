@@ -1,0 +1,13 @@
+import { assertNotDryRun, KmsOperation } from '../shared/operation';
+import { encryptionKey, seal } from '../shared/symmetric';
+
+export const Encrypt: KmsOperation = {
+  name: 'Encrypt',
+  async handle(ctx, scope, input) {
+    await ctx.log.readBarrier();
+    const { key, arn } = encryptionKey(ctx, scope, input.KeyId, 'Encrypt', input.EncryptionAlgorithm);
+    assertNotDryRun(input);
+    const { blob } = seal(ctx, key, input.Plaintext, input.EncryptionContext);
+    return { CiphertextBlob: blob, KeyId: arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+  },
+};

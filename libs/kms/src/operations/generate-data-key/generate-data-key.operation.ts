@@ -1,0 +1,19 @@
+import { KmsError } from '@trent/protocol';
+import { assertNotDryRun, KmsOperation } from '../shared/operation';
+import { dataKeyLength, encryptionKey, seal } from '../shared/symmetric';
+
+export const GenerateDataKey: KmsOperation = {
+  name: 'GenerateDataKey',
+  async handle(ctx, scope, input) {
+    if (input.Recipient !== undefined) {
+      throw new KmsError('UnsupportedOperationException', 'Recipient (Nitro Enclaves attestation) is not supported by Trent.');
+    }
+    const length = dataKeyLength(input);
+    await ctx.log.readBarrier();
+    const { key, arn } = encryptionKey(ctx, scope, input.KeyId, 'GenerateDataKey');
+    assertNotDryRun(input);
+    const plaintext = ctx.random.bytes(length);
+    const { blob, material } = seal(ctx, key, plaintext, input.EncryptionContext);
+    return { CiphertextBlob: blob, Plaintext: plaintext, KeyId: arn, KeyMaterialId: material.materialId };
+  },
+};

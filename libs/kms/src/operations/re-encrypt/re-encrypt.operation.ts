@@ -1,0 +1,23 @@
+import { assertNotDryRun, KmsOperation } from '../shared/operation';
+import { encryptionKey, open, seal } from '../shared/symmetric';
+
+export const ReEncrypt: KmsOperation = {
+  name: 'ReEncrypt',
+  async handle(ctx, scope, input) {
+    await ctx.log.readBarrier();
+    const source = open(ctx, scope, input.CiphertextBlob, input.SourceEncryptionContext, input.SourceKeyId, 'ReEncrypt', input.SourceEncryptionAlgorithm);
+    const destination = encryptionKey(ctx, scope, input.DestinationKeyId, 'ReEncrypt', input.DestinationEncryptionAlgorithm);
+    assertNotDryRun(input);
+    const { blob, material } = seal(ctx, destination.key, source.plaintext, input.DestinationEncryptionContext);
+    source.plaintext.fill(0);
+    return {
+      CiphertextBlob: blob,
+      SourceKeyId: source.arn,
+      KeyId: destination.arn,
+      SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      SourceKeyMaterialId: source.material.materialId,
+      DestinationKeyMaterialId: material.materialId,
+    };
+  },
+};

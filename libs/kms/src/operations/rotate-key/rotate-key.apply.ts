@@ -1,0 +1,31 @@
+import { Errors } from '../../errors/kms-errors';
+import { keyArn } from '../../model/arn';
+import { Applier } from '../../state/kms-state-machine';
+import { DAY_MS, keyForApply } from '../shared/operation';
+import { assertRotatable } from '../shared/rotation';
+import { assertOnDemandQuota } from '../shared/rotation';
+
+/**
+ * A new backing-key version becomes current; every earlier version stays to decrypt old
+ * ciphertext. ON_DEMAND comes from RotateKeyOnDemand; AUTOMATIC from the leader's scheduler when
+ * nextRotationAt has passed (re-checked here, so a late or repeated proposal changes nothing).
+ */
+export const applyRotateKey: Applier<'RotateKey'> = (w, cmd, ctx) => {
+  const { keyId, material, rotationType } = cmd.body;
+  const key = keyForApply(w, cmd, ctx, keyId, 'RotateKeyOnDemand');
+  const arn = keyArn(ctx.region, key.accountId, key.keyId);
+  assertRotatable(key, arn);
+  // Invariant: versions are 1, 2, 3, … in order; a proposal built on a stale version loses.
+  if (material.version !== key.materials.length + 1) throw Errors.conflict(`${arn} is being rotated by another request. Try again.`);
+  const rotation = { ...key.rotation };
+  if (rotationType === 'ON_DEMAND') {
+    assertOnDemandQuota(rotation.onDemandCount, arn);
+    rotation.onDemandCount += 1;
+    rotation.onDemandStartedAt = cmd.now;
+  } else {
+    if (!rotation.enabled || rotation.nextRotationAt === undefined || rotation.nextRotationAt > cmd.now) return { rotated: false };
+    rotation.nextRotationAt = cmd.now + rotation.periodDays! * DAY_MS;
+  }
+  w.putKey({ ...key, rotation, materials: [...key.materials, { ...material, createdAt: cmd.now, rotationType }] });
+  return { rotated: true };
+};

@@ -1,0 +1,31 @@
+import { Errors } from '../../errors/kms-errors';
+import { KeyRecord } from '../../model/key-record';
+import { Applier } from '../../state/kms-state-machine';
+import { epochSeconds } from '../shared/key-metadata';
+import { commit, DAY_MS, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+
+export const ScheduleKeyDeletion: KmsOperation = {
+  name: 'ScheduleKeyDeletion',
+  async handle(ctx, scope, input) {
+    const days: number = input.PendingWindowInDays ?? 30;
+    // The model allows 1..365; AWS itself accepts only a 7..30 day waiting period.
+    if (days < 7 || days > 30) {
+      throw Errors.validation(`1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value ${days < 7 ? 'greater than or equal to 7' : 'less than or equal to 30'}`);
+    }
+    const { key, arn } = keyForWrite(ctx, scope, input.KeyId, 'ScheduleKeyDeletion');
+    const scheduled: KeyRecord = await commit(ctx, scope, { type: 'ScheduleKeyDeletion', keyId: key.keyId, pendingWindowDays: days });
+    return { KeyId: arn, DeletionDate: epochSeconds(scheduled.deletionDate!), KeyState: scheduled.state, PendingWindowInDays: days };
+  },
+};
+
+export const applyScheduleKeyDeletion: Applier<'ScheduleKeyDeletion'> = (w, cmd, ctx) => {
+  const key = keyForApply(w, cmd, ctx, cmd.body.keyId, 'ScheduleKeyDeletion');
+  const scheduled: KeyRecord = {
+    ...key,
+    state: 'PendingDeletion',
+    deletionDate: cmd.now + cmd.body.pendingWindowDays * DAY_MS,
+    pendingWindowDays: cmd.body.pendingWindowDays,
+  };
+  w.putKey(scheduled);
+  return scheduled;
+};

@@ -1,0 +1,16 @@
+import { Applier } from '../../state/kms-state-machine';
+import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+
+export const UpdateKeyDescription: KmsOperation = {
+  name: 'UpdateKeyDescription',
+  async handle(ctx, scope, input) {
+    const { key } = keyForWrite(ctx, scope, input.KeyId, 'UpdateKeyDescription');
+    await commit(ctx, scope, { type: 'UpdateKeyDescription', keyId: key.keyId, description: input.Description });
+    return {};
+  },
+};
+
+export const applyUpdateKeyDescription: Applier<'UpdateKeyDescription'> = (w, cmd, ctx) => {
+  const key = keyForApply(w, cmd, ctx, cmd.body.keyId, 'UpdateKeyDescription');
+  w.putKey({ ...key, description: cmd.body.description });
+};

@@ -1,0 +1,109 @@
+import { KvStore, StoreOp } from '@trent/storage';
+import { AliasRecord, KeyRecord } from '../model/key-record';
+import { CommandResult } from './command';
+
+/** Store layout. Every key of the KMS state lives under one of these prefixes. */
+export const StoreKeys = {
+  key: (accountId: string, keyId: string) => `key/${accountId}/${keyId}`,
+  alias: (accountId: string, aliasName: string) => `alias/${accountId}/${aliasName}`,
+  session: (requestId: string) => `session/${requestId}`,
+  applied: 'meta/applied',
+  clockOffset: 'meta/clockOffset',
+} as const;
+
+export interface SessionEntry {
+  requestId: string;
+  index: number;
+  at: number;
+  result: CommandResult;
+}
+
+/**
+ * The replicated KMS state of one Region, fully in memory and mirrored in the store. Reads come
+ * from here; only the state machine mutates it, through `StateWriter`.
+ */
+export class KmsState {
+  readonly keys = new Map<string, KeyRecord>();
+  readonly aliases = new Map<string, AliasRecord>();
+  /** requestId → result, in apply order (oldest first), for at-most-once application. */
+  readonly sessions = new Map<string, SessionEntry>();
+  clockOffsetMs = 0;
+  appliedIndex = 0;
+
+  static async load(store: KvStore): Promise<KmsState> {
+    const state = new KmsState();
+    for await (const [, key] of store.scan<KeyRecord>('key/')) state.keys.set(mapKey(key.accountId, key.keyId), key);
+    for await (const [, alias] of store.scan<AliasRecord>('alias/')) state.aliases.set(mapKey(alias.accountId, alias.aliasName), alias);
+    const sessions: SessionEntry[] = [];
+    for await (const [, s] of store.scan<SessionEntry>('session/')) sessions.push(s);
+    sessions.sort((a, b) => a.index - b.index).forEach((s) => state.sessions.set(s.requestId, s));
+    state.clockOffsetMs = (await store.get<number>(StoreKeys.clockOffset)) ?? 0;
+    state.appliedIndex = (await store.get<number>(StoreKeys.applied)) ?? 0;
+    return state;
+  }
+
+  key(accountId: string, keyId: string): KeyRecord | undefined {
+    return this.keys.get(mapKey(accountId, keyId));
+  }
+
+  alias(accountId: string, aliasName: string): AliasRecord | undefined {
+    return this.aliases.get(mapKey(accountId, aliasName));
+  }
+
+  keysOf(accountId: string): KeyRecord[] {
+    return [...this.keys.values()].filter((k) => k.accountId === accountId);
+  }
+
+  aliasesOf(accountId: string): AliasRecord[] {
+    return [...this.aliases.values()].filter((a) => a.accountId === accountId);
+  }
+}
+
+const mapKey = (accountId: string, id: string) => `${accountId}/${id}`;
+
+/** The only way to change KmsState: every change is applied in memory and recorded as a store op. */
+export class StateWriter {
+  readonly ops: StoreOp[] = [];
+
+  constructor(readonly state: KmsState) {}
+
+  putKey(key: KeyRecord): void {
+    this.state.keys.set(mapKey(key.accountId, key.keyId), key);
+    this.ops.push({ type: 'put', key: StoreKeys.key(key.accountId, key.keyId), value: key });
+  }
+
+  deleteKey(key: KeyRecord): void {
+    this.state.keys.delete(mapKey(key.accountId, key.keyId));
+    this.ops.push({ type: 'del', key: StoreKeys.key(key.accountId, key.keyId) });
+  }
+
+  putAlias(alias: AliasRecord): void {
+    this.state.aliases.set(mapKey(alias.accountId, alias.aliasName), alias);
+    this.ops.push({ type: 'put', key: StoreKeys.alias(alias.accountId, alias.aliasName), value: alias });
+  }
+
+  deleteAlias(alias: AliasRecord): void {
+    this.state.aliases.delete(mapKey(alias.accountId, alias.aliasName));
+    this.ops.push({ type: 'del', key: StoreKeys.alias(alias.accountId, alias.aliasName) });
+  }
+
+  setClockOffset(offsetMs: number): void {
+    this.state.clockOffsetMs = offsetMs;
+    this.ops.push({ type: 'put', key: StoreKeys.clockOffset, value: offsetMs });
+  }
+
+  putSession(entry: SessionEntry): void {
+    this.state.sessions.set(entry.requestId, entry);
+    this.ops.push({ type: 'put', key: StoreKeys.session(entry.requestId), value: entry });
+  }
+
+  deleteSession(requestId: string): void {
+    this.state.sessions.delete(requestId);
+    this.ops.push({ type: 'del', key: StoreKeys.session(requestId) });
+  }
+
+  setApplied(index: number): void {
+    this.state.appliedIndex = index;
+    this.ops.push({ type: 'put', key: StoreKeys.applied, value: index });
+  }
+}

@@ -1,0 +1,3 @@
+export * from './kv-store';
+export * from './level-kv-store';
+export * from './memory-kv-store';
