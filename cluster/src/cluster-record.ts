@@ -67,23 +67,30 @@ export function removeClusterRecord(dataDir: string): void {
 }
 
 /**
- * Whether `pid` is a live process — and, where /proc tells us, one whose command line mentions
- * `marker`, so a recycled pid is not mistaken for a node or supervisor of ours.
+ * Whether `pid` is a live process — and, where /proc tells us, not a zombie and one whose command
+ * line mentions `marker`, so a recycled pid is not mistaken for a node or supervisor of ours.
  */
 export function isProcessAlive(pid: number | null | undefined, marker?: string): boolean {
   if (!pid || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else, so it is not ours.
+  } catch {
+    // ESRCH: gone. EPERM: it exists but belongs to someone else, so it is not ours.
     return false;
   }
-  if (!marker) return true;
+  let stat: string;
   try {
-    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return commandLine.includes(marker);
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return true; // No /proc (macOS): trust the pid.
+  }
+  // "pid (comm) S …": the state letter follows the last parenthesis; Z is exited, not yet reaped.
+  if (stat.charAt(stat.lastIndexOf(')') + 2) === 'Z') return false;
+  if (!marker) return true;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+  } catch {
+    return false;
   }
 }
 

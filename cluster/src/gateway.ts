@@ -253,7 +253,7 @@ export class Gateway {
       if (!res.writableFinished) current?.destroy();
     });
 
-    const attempt = (index: number): void => {
+    const attempt = (index: number, staleRetries = 2): void => {
       const node = candidates[index];
       if (!node) {
         sendKmsError(res, 503, 'DependencyTimeoutException', `Region ${region.name} is unavailable: no node answered`);
@@ -304,11 +304,13 @@ export class Gateway {
         }
         if (res.destroyed) return;
         body.detach();
-        // Nothing reached the node (refused, or a pooled connection it had already closed):
-        // the request can go to the next node without risk of running twice.
-        const neverDelivered =
-          !connected || (upstream.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE'));
-        if (neverDelivered) {
+        // A reset on a pooled connection before any answer is, almost always, the node having
+        // closed it while idle (its keep-alive timer raced our reuse): that says nothing about the
+        // node, so it is tried again on a fresh connection. A refused connection means nothing
+        // reached the node and the node is gone: the next node gets the request.
+        const staleConnection = upstream.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+        if (body.canReplay && staleConnection && staleRetries > 0) return attempt(index, staleRetries - 1);
+        if (!connected) {
           node.markDown(describeNetworkError(err));
           if (body.canReplay) return attempt(index + 1);
         }

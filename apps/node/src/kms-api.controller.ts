@@ -1,9 +1,11 @@
-import { Caller as SignedCaller, SigV4Verifier } from '@trent/auth';
+import { Caller as SignedCaller, SigV4Errors, SigV4Verifier } from '@trent/auth';
+import { NodeConfig } from '@trent/config';
 import { KmsService } from '@trent/kms';
 import { AWS_JSON_CONTENT_TYPE, errorReply, isKmsError, KMS_OPERATION_NAMES, KmsError, parseJsonBody, parseTarget, serializeResponse, validateInput } from '@trent/protocol';
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { NODE_CONFIG } from './tokens';
 
 const MODEL_OPERATIONS: ReadonlySet<string> = new Set(KMS_OPERATION_NAMES);
 
@@ -17,6 +19,7 @@ export class KmsApiController {
   constructor(
     @Inject(KmsService) private readonly kms: KmsService,
     @Inject(SigV4Verifier) private readonly verifier: SigV4Verifier,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
   @Post('/')
@@ -41,7 +44,11 @@ export class KmsApiController {
   }
 
   private authenticate(req: FastifyRequest): SignedCaller {
-    return this.verifier.verify({ method: req.method, url: req.url, headers: req.raw.headersDistinct, body: (req.body as Buffer | undefined) ?? Buffer.alloc(0) });
+    const signed = this.verifier.verify({ method: req.method, url: req.url, headers: req.raw.headersDistinct, body: (req.body as Buffer | undefined) ?? Buffer.alloc(0) });
+    // A node serves its own Region only. The gateway routes by credential scope, so a request scoped
+    // to another Region was sent to this node directly; AWS refuses a scope its endpoint does not serve.
+    if (signed.region !== this.config.region) throw SigV4Errors.badScope([SigV4Errors.scopeRegion(signed.region)]);
+    return signed;
   }
 
   private internal(req: FastifyRequest, e: unknown, operation: string): KmsError {

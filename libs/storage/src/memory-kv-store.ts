@@ -16,6 +16,7 @@ export class MemoryKvStore implements KvStore {
   }
 
   async batch(ops: readonly StoreOp[]): Promise<void> {
+    if (ops.length === 0) return; // as LevelKvStore: an empty batch is no write
     this.batches++;
     for (const op of ops) {
       if (op.type === 'put') this.data.set(op.key, JSON.stringify(op.value));

@@ -93,6 +93,9 @@ export function formatStatus(record: ClusterRecord, status: ClusterStatus, super
   const gatewayPid = supervisorAlive ? String(record.supervisorPid) : '-';
   rows.push(['gateway', '-', status.gateway.url, gatewayPid, '-', '-', '-', '-', '-', status.gateway.state]);
   if (status.gateway.state === 'down') notes.push(`  gateway: ${status.gateway.error ?? 'not answering'}`);
+  if (!supervisorAlive) {
+    notes.push(`  supervisor (pid ${record.supervisorPid}) is gone; its nodes run unsupervised — \`trent down\` stops them`);
+  }
 
   const lines = [renderTable(rows)];
   if (times.length > 0) lines.push('', 'Cluster time:', ...times);

@@ -42,30 +42,31 @@ const READY_TIMEOUT_MS = 30_000;
 /** Set on the background supervisor that `up --detach` starts. */
 const SUPERVISED_ENV = 'TRENT_SUPERVISED';
 
-export async function upCommand(args: readonly string[], io: CliIo): Promise<number> {
+export async function upCommand(args: readonly string[], terminal: CliIo): Promise<number> {
   const { values } = parseCommandLine(args, OPTIONS, UP_USAGE);
   if (values.help) {
-    io.out(UP_USAGE);
+    terminal.out(UP_USAGE);
     return EXIT_OK;
   }
   const topology = resolveTopology(values);
   const identitiesFile = resolve(stringOption(values, 'identities') ?? defaultIdentitiesFile());
   const identity = readIdentities(identitiesFile)[0];
   const supervised = process.env[SUPERVISED_ENV] === '1';
+  const io = supervised ? timestamped(terminal) : terminal;
   const launcher = new Launcher({
     topology,
     dataDir: dataDirOf(values),
     identitiesFile,
     // TRENT_NODE_ENTRY swaps the node program (a different build, or the tests' fake node).
     entryPoint: process.env.TRENT_NODE_ENTRY ?? nodeEntryPoint(),
-    devMode: process.env.TRENT_DEV_MODE !== '0',
+    devMode: !['0', 'false'].includes(process.env.TRENT_DEV_MODE ?? ''),
     logLevel: process.env.TRENT_LOG_LEVEL ?? 'info',
     readyTimeoutMs: READY_TIMEOUT_MS,
-    report: reportTo(supervised ? timestamped(io) : io),
+    report: reportTo(io),
   });
 
   if (values.detach) return upInBackground(args, launcher, identity, io);
-  return upInForeground(launcher, identity, io);
+  return upInForeground(launcher, identity, io, supervised);
 }
 
 function resolveTopology(values: Record<string, string | boolean | undefined>): Topology {
@@ -88,14 +89,15 @@ function resolveTopology(values: Record<string, string | boolean | undefined>): 
  * The supervisor runs in this process until a signal: the first SIGINT/SIGTERM/SIGHUP stops
  * the cluster gracefully, a second one kills the nodes at once.
  */
-async function upInForeground(launcher: Launcher, identity: Identity, io: CliIo): Promise<number> {
+async function upInForeground(launcher: Launcher, identity: Identity, io: CliIo, supervised: boolean): Promise<number> {
   let signals = 0;
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
     if (signals === 1) {
-      io.out(`\nStopping Trent (${signal}); press Ctrl-C again to kill the nodes at once…`);
+      const hint = signal === 'SIGINT' ? '; press Ctrl-C again to kill the nodes at once' : '';
+      io.out(`${supervised ? '' : '\n'}Stopping Trent (${signal})${hint}…`);
       launcher.stop().then(
         () => {
           io.out('Trent stopped.');
@@ -122,7 +124,8 @@ async function upInForeground(launcher: Launcher, identity: Identity, io: CliIo)
       if (signals > 0) return await finished; // Interrupted while starting: the stop reports.
       throw err;
     }
-    io.out(formatEndpointBlock(record, identity, true));
+    // In the background the `up --detach` that started us prints the endpoint block.
+    io.out(supervised ? `Trent is ready: ${record.gateway.url}` : formatEndpointBlock(record, identity, true));
     return await finished;
   } finally {
     signalNames.forEach((name) => process.off(name, onSignal));

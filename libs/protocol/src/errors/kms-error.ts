@@ -18,7 +18,7 @@ export const KMS_ERROR_STATUS = {
   AlreadyExistsException: 400,
   ConflictException: 400,
   CustomKeyStoreNotFoundException: 400,
-  DependencyTimeoutException: 503,
+  DependencyTimeoutException: 500,
   DisabledException: 400,
   DryRunOperationException: 400,
   ExpiredImportTokenException: 400,

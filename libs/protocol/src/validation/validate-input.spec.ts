@@ -163,6 +163,19 @@ describe(validateInput.name, () => {
       expect(e.message.split('; ')).toHaveLength(10);
     });
 
+    it('refuses an encryption context holding an unpaired surrogate, key or value, anywhere it appears', () => {
+      // Trent's own rule and text: such a context has no UTF-8 form, and libs/crypto refuses it.
+      expect(failure('Encrypt', { KeyId: KEY, Plaintext: b64(1), EncryptionContext: { a: '\ud800' } }).message).toBe(
+        "1 validation error detected: Value '{a=\ud800}' at 'encryptionContext' failed to satisfy constraint: Map value must satisfy constraint: [Member must not contain unpaired UTF-16 surrogates]",
+      );
+      expect(failure('Decrypt', { CiphertextBlob: b64(1), EncryptionContext: { 'x\udc00': 'b' } }).message).toContain(
+        "at 'encryptionContext' failed to satisfy constraint: Map keys must satisfy constraint: [Member must not contain unpaired UTF-16 surrogates]",
+      );
+      const constraints = { EncryptionContextSubset: { a: 'ok', b: '\udbff' } };
+      expect(failure('CreateGrant', { KeyId: KEY, GranteePrincipal: 'p', Operations: ['Decrypt'], Constraints: constraints }).code).toBe('ValidationException');
+      expect(sut('Encrypt', { KeyId: KEY, Plaintext: b64(1), EncryptionContext: { '\ud83d\ude00': 'paired \ud83d\ude00' } })).toBeDefined();
+    });
+
     it('checks the model before the service-level requirement', () => {
       expect(failure('GenerateRandom', { CustomKeyStoreId: '' }).message).toBe(
         "1 validation error detected: Value '' at 'customKeyStoreId' failed to satisfy constraint: Member must have length greater than or equal to 1",

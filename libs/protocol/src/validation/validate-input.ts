@@ -187,8 +187,20 @@ function enumDisplay(shape: KmsStringShape, values: readonly string[]): string {
   return `Member must satisfy enum value set: [${[...recorded, ...rest].join(', ')}]`;
 }
 
+/**
+ * Strings that go into a cryptographic binding as UTF-8 (the encryption context is the AAD). A lone
+ * UTF-16 surrogate has no UTF-8 form: encoding would turn it into U+FFFD, so two different contexts
+ * would bind alike, and libs/crypto refuses such a context outright. They are refused here as a
+ * constraint violation. Trent's rule and text; what AWS does with them is not confirmed.
+ */
+const WELL_FORMED_ONLY: ReadonlySet<string> = new Set(['EncryptionContextKey', 'EncryptionContextValue']);
+const WELL_FORMED_TEXT = 'Member must not contain unpaired UTF-16 surrogates';
+// String.prototype.isWellFormed ships with Node 20 but is not in the ES2023 lib typings.
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
 function compileString(shape: KmsStringShape): ScalarNode {
   const { min, max } = shape;
+  const wellFormedOnly = WELL_FORMED_ONLY.has(shape.name);
   const regex = shape.pattern === undefined ? undefined : compilePattern(shape.pattern);
   const patternText = `Member must satisfy regular expression pattern: ${shape.pattern}`;
   const allowed = shape.enum === undefined ? undefined : new Set(shape.enum);
@@ -208,6 +220,7 @@ function compileString(shape: KmsStringShape): ScalarNode {
       if (max !== undefined && s.length > max) out.push(maxText);
       if (regex !== undefined && !regex.test(s)) out.push(patternText);
       if (allowed !== undefined && !allowed.has(s)) out.push(enumText);
+      if (wellFormedOnly && !isWellFormed(s)) out.push(WELL_FORMED_TEXT);
       return out;
     },
     show: (converted) => converted as string,
@@ -437,7 +450,8 @@ function compileMap(shape: KmsMapShape): Node {
       const shown = () => `{${entries.map(([k, v]) => `${k}=${showElement(valueNode, v)}`).join(', ')}}`;
       if (min !== undefined && entries.length < min) report(ctx, violation(path, shown(), false, lengthMin(min)));
       if (max !== undefined && entries.length > max) report(ctx, violation(path, shown(), false, lengthMax(max)));
-      // Texts as kinesalite reproduces them; unreachable with today's KMS model (its maps are unconstrained).
+      // Texts as kinesalite reproduces them. The KMS model constrains no map key or value; null
+      // values and Trent's WELL_FORMED_ONLY rule are what reach them.
       if (brokenKeys.size > 0) {
         const summary = memberSummary(key, brokenKeys, false);
         report(ctx, violation(path, shown(), false, `Map keys must satisfy constraint: [${summary}]`));

@@ -14,6 +14,13 @@ describe('aws-json', () => {
     expect(() => parseJsonBody(Buffer.from('{"KeyId":'))).toThrow(expect.objectContaining({ code: 'SerializationException' }));
   });
 
+  it('should refuse a body that is not UTF-8 rather than read it with replacement characters', () => {
+    const notUtf8 = Buffer.concat([Buffer.from('{"Description":"'), Buffer.from([0xff, 0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+    expect(() => parseJsonBody(notUtf8)).toThrow(expect.objectContaining({ code: 'SerializationException' }));
+    expect(() => parseJsonBody(Buffer.from('\ufeff{}'))).toThrow(expect.objectContaining({ code: 'SerializationException' }));
+    expect(parseJsonBody(Buffer.from('{"Description":"caf\u00e9 \ud83d\ude00"}'))).toEqual({ Description: 'caf\u00e9 \ud83d\ude00' });
+  });
+
   it('should send blobs as base64, at any depth', () => {
     const sut = serializeResponse({ CiphertextBlob: Buffer.from([1, 2, 3]), List: [{ B: Buffer.from('hi') }], N: 1 });
     expect(JSON.parse(sut)).toEqual({ CiphertextBlob: 'AQID', List: [{ B: 'aGk=' }], N: 1 });

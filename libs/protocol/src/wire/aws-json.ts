@@ -12,11 +12,15 @@ export function parseTarget(header: string | string[] | undefined): string {
   return target.slice(TARGET_PREFIX.length);
 }
 
+// Fatal: bytes that are not UTF-8 are a broken body, not text to patch up with U+FFFD (which would
+// let a garbled request through as a different, valid one). A BOM is kept, so JSON.parse refuses it.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** The request body as a JSON value; an empty body is `{}` (AWS clients send `{}` for no input). */
 export function parseJsonBody(body: Buffer | undefined): unknown {
   if (!body || body.length === 0) return {};
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(UTF8.decode(body));
   } catch {
     throw new KmsError('SerializationException', 'Start of structure or map found where not expected.');
   }

@@ -14,10 +14,13 @@ export const GetKeyRotationStatus: KmsOperation = {
     assertKeyStateAllows('GetKeyRotationStatus', key, arn);
     assertRotatable(key, arn);
     const r = key.rotation;
+    // AWS (GetKeyRotationStatus reference): a key pending deletion reports rotation off; the
+    // setting itself is kept and shows again if the deletion is cancelled.
+    const enabled = r.enabled && key.state !== 'PendingDeletion' && key.state !== 'PendingReplicaDeletion';
     return {
-      KeyRotationEnabled: r.enabled,
+      KeyRotationEnabled: enabled,
       KeyId: arn,
-      ...(r.enabled ? { RotationPeriodInDays: r.periodDays, NextRotationDate: epochSeconds(r.nextRotationAt!) } : {}),
+      ...(enabled ? { RotationPeriodInDays: r.periodDays, NextRotationDate: epochSeconds(r.nextRotationAt!) } : {}),
     };
   },
 };

@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isPortFree } from '../src/ports';
+
+/** The FAKE node program the launcher tests start instead of the real node. */
+export const FAKE_NODE = join(__dirname, 'fake-node.js');
+
+const tempDirs: string[] = [];
+
+/** A fresh data directory under the system temp dir; {@link removeTempDataDirs} deletes them all. */
+export function tempDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'trent-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Call from afterAll, once every process using the directories has stopped. */
+export function removeTempDataDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A gateway port P such that P … P+count are all free right now. */
+export async function freePortBlock(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const ports = Array.from({ length: count + 1 }, (_, i) => base + i);
+    const free = await Promise.all(ports.map((port) => isPortFree('127.0.0.1', port)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('no free block of ports found');
+}
+
+/** Polls `check` until it holds or `ms` pass; every wait in these tests is bounded. */
+export async function eventually(check: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

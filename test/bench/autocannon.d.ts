@@ -1,0 +1,63 @@
+// The part of autocannon 8's programmatic API the benchmark uses; the package ships no types.
+declare module 'autocannon' {
+  import { EventEmitter } from 'node:events';
+
+  namespace autocannon {
+    interface Request {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string | Buffer;
+    }
+
+    interface Options {
+      url: string;
+      connections?: number;
+      /** Seconds. */
+      duration?: number;
+      pipelining?: number;
+      /** Seconds before a request counts as a timeout (and an error). */
+      timeout?: number;
+      /** Every connection cycles through these in order; each is serialised once, up front. */
+      requests?: Request[];
+    }
+
+    interface Histogram {
+      average: number;
+      mean: number;
+      stddev: number;
+      min: number;
+      max: number;
+      total: number;
+      p50: number;
+      p90: number;
+      p99: number;
+      p99_9: number;
+    }
+
+    interface Result {
+      /** Seconds actually elapsed. */
+      duration: number;
+      /** Connection errors and timeouts. */
+      errors: number;
+      timeouts: number;
+      /** Responses whose status is not 2xx. */
+      non2xx: number;
+      '2xx': number;
+      statusCodeStats: Record<string, { count: number }>;
+      /** Milliseconds, whole; 2xx responses only. */
+      latency: Histogram;
+      /** Per-second samples; `average` is the usual requests/s figure. */
+      requests: Histogram & { sent: number };
+      throughput: Histogram;
+    }
+
+    interface Instance extends EventEmitter {
+      stop(): void;
+    }
+  }
+
+  function autocannon(opts: autocannon.Options, done: (err: Error | null, result: autocannon.Result) => void): autocannon.Instance;
+
+  export = autocannon;
+}
