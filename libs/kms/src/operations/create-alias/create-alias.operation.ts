@@ -1,5 +1,6 @@
 import { Errors } from '../../errors/kms-errors';
 import { aliasArn } from '../../model/arn';
+import { KmsState } from '../../state/kms-state';
 import { Applier } from '../../state/kms-state-machine';
 import { assertAliasName } from '../shared/alias-name';
 import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
@@ -12,6 +13,9 @@ export const CreateAlias: KmsOperation = {
   async handle(ctx, scope, input) {
     assertAliasName(input.AliasName);
     const { key } = keyForWrite(ctx, scope, input.TargetKeyId, 'CreateAlias');
+    // Checked here for a fast answer with no log entry, and again in apply (authoritative).
+    assertAliasFree(ctx.state, ctx.region, scope.caller.accountId, input.AliasName);
+    assertAliasQuota(ctx.state, scope.caller.accountId, key.keyId);
     await commit(ctx, scope, { type: 'CreateAlias', aliasName: input.AliasName, targetKeyId: key.keyId });
     return {};
   },
@@ -19,9 +23,17 @@ export const CreateAlias: KmsOperation = {
 
 export const applyCreateAlias: Applier<'CreateAlias'> = (w, cmd, ctx) => {
   const { aliasName, targetKeyId } = cmd.body;
-  if (w.state.alias(cmd.accountId, aliasName)) throw Errors.aliasExists(aliasArn(ctx.region, cmd.accountId, aliasName));
+  assertAliasFree(w.state, ctx.region, cmd.accountId, aliasName);
   keyForApply(w, cmd, ctx, targetKeyId, 'CreateAlias');
-  const count = w.state.aliasesOf(cmd.accountId).filter((a) => a.targetKeyId === targetKeyId).length;
-  if (count >= MAX_ALIASES_PER_KEY) throw Errors.limitExceeded(`The request would cause the number of aliases for ${targetKeyId} to exceed the limit of ${MAX_ALIASES_PER_KEY}.`);
+  assertAliasQuota(w.state, cmd.accountId, targetKeyId);
   w.putAlias({ accountId: cmd.accountId, aliasName, targetKeyId, createdAt: cmd.now, updatedAt: cmd.now });
 };
+
+function assertAliasFree(state: KmsState, region: string, accountId: string, aliasName: string): void {
+  if (state.alias(accountId, aliasName)) throw Errors.aliasExists(aliasArn(region, accountId, aliasName));
+}
+
+export function assertAliasQuota(state: KmsState, accountId: string, targetKeyId: string): void {
+  const count = state.aliasesOf(accountId).filter((a) => a.targetKeyId === targetKeyId).length;
+  if (count >= MAX_ALIASES_PER_KEY) throw Errors.limitExceeded(`The request would cause the number of aliases for ${targetKeyId} to exceed the limit of ${MAX_ALIASES_PER_KEY}.`);
+}
