@@ -16,10 +16,25 @@ declare module 'autocannon' {
       /** Seconds. */
       duration?: number;
       pipelining?: number;
+      /** Milliseconds between samples; a run also ends only on one of these ticks. Default 1000. */
+      sampleInt?: number;
       /** Seconds before a request counts as a timeout (and an error). */
       timeout?: number;
       /** Every connection cycles through these in order; each is serialised once, up front. */
       requests?: Request[];
+      /** Hand back the raw result (encoded histograms), to be merged later with aggregateResult. */
+      skipAggregateResult?: boolean;
+    }
+
+    /** What a run hands back with skipAggregateResult; opaque apart from these fields. */
+    interface RawResult {
+      /** Seconds actually elapsed, rounded to 10 ms. */
+      duration: number;
+      totalCompletedRequests: number;
+      errors: number;
+      timeouts: number;
+      non2xx: number;
+      statusCodeStats: Record<string, { count: number }>;
     }
 
     interface Histogram {
@@ -57,7 +72,13 @@ declare module 'autocannon' {
     }
   }
 
+  function autocannon(opts: autocannon.Options & { skipAggregateResult: true }, done: (err: Error | null, result: autocannon.RawResult) => void): autocannon.Instance;
   function autocannon(opts: autocannon.Options, done: (err: Error | null, result: autocannon.Result) => void): autocannon.Instance;
+
+  namespace autocannon {
+    /** Merges raw results: counts are summed and latency histograms combined (exact percentiles). */
+    function aggregateResult(results: RawResult[], opts: Options): Result;
+  }
 
   export = autocannon;
 }

@@ -5,6 +5,11 @@ export interface BenchOptions {
   /** Unmeasured seconds per case before it, to warm the JIT, the key caches and the sockets. */
   warmupS: number;
   connections: number;
+  /**
+   * The measured seconds of every case are cut into this many slices, run in rounds (baseline,
+   * then each Trent case, every round), so drift on a shared machine hits all cases alike.
+   */
+  rounds: number;
   only: ReadonlyArray<TrentCase>;
   /** Write a V8 CPU profile of the Trent node and summarise it. */
   cpuProf: boolean;
@@ -17,10 +22,12 @@ export type TrentCase = (typeof TRENT_CASES)[number];
 // case (warm-up + measurement + verification) must fit well inside that window.
 const MAX_CASE_S = 600;
 
-export const USAGE = `usage: node dist/test/bench/run.js [--duration S] [--warmup S] [--connections N] [--only encrypt,decrypt,gdk] [--cpu-prof]
+export const USAGE = `usage: node dist/test/bench/run.js [--duration S] [--warmup S] [--connections N] [--rounds N] [--only encrypt,decrypt,gdk] [--cpu-prof]
   --duration S     measured seconds per case (default 10, at most ${MAX_CASE_S})
-  --warmup S       unmeasured seconds before each case (default 2)
+  --warmup S       unmeasured seconds per case before measuring (default 2)
   --connections N  concurrent keep-alive connections (default 64)
+  --rounds N       cut each case's measured time into N slices, interleaved with the other cases
+                   and the baseline (default 5; no slice is shorter than 1 s); 1 runs each case in one go
   --only LIST      Trent cases to run, comma-separated (default all); the Fastify baseline always runs
   --cpu-prof       profile the Trent node during its cases (V8 sampling profiler) and print where its time went;
                    the profiler slows the node, so compare ratios only between unprofiled runs`;
@@ -28,7 +35,7 @@ export const USAGE = `usage: node dist/test/bench/run.js [--duration S] [--warmu
 export class BenchOptionsError extends Error {}
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help' {
-  const options: BenchOptions = { durationS: 10, warmupS: 2, connections: 64, only: TRENT_CASES, cpuProf: false };
+  const options: BenchOptions = { durationS: 10, warmupS: 2, connections: 64, rounds: 5, only: TRENT_CASES, cpuProf: false };
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = splitFlag(argv[i]!);
@@ -51,6 +58,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       case '--connections':
         options.connections = integer(flag, value(), 1, 1024, problems);
         break;
+      case '--rounds':
+        options.rounds = integer(flag, value(), 1, 60, problems);
+        break;
       case '--only':
         options.only = cases(value(), problems);
         break;
@@ -63,6 +73,12 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
   }
   if (problems.length > 0) throw new BenchOptionsError(`${problems.join('; ')}\n${USAGE}`);
   return options;
+}
+
+/** Rounds and slice length as run: no slice shorter than a second, so connection set-up stays negligible. */
+export function sliceSchedule(options: BenchOptions): { rounds: number; sliceS: number } {
+  const rounds = Math.min(options.rounds, options.durationS);
+  return { rounds, sliceS: options.durationS / rounds };
 }
 
 function splitFlag(arg: string): [string, string | undefined] {

@@ -6,9 +6,7 @@
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-export const PROFILE_DIR_VARIABLE = 'TRENT_BENCH_CPU_PROF_DIR';
-export const START_SIGNAL = 'SIGUSR2';
+import { PROFILE_DIR_VARIABLE, START_SIGNAL } from './cpu-profiler-handshake';
 
 const dir = process.env[PROFILE_DIR_VARIABLE];
 if (dir) {

@@ -9,11 +9,22 @@ export interface LoadRun {
   durationS: number;
 }
 
+/** One stretch of load against one server; slices of the same case are merged by `mergeSlices`. */
+export interface LoadSlice {
+  url: string;
+  connections: number;
+  raw: autocannon.RawResult;
+  /** CPU seconds this process (the load generator) used during the slice. */
+  generatorCpuS: number;
+}
+
 export interface LoadResult {
+  /** Replies of any status per second of load. */
   requestsPerS: number;
+  /** Milliseconds, whole (autocannon's resolution), over 2xx replies only. */
   p50Ms: number;
   p99Ms: number;
-  /** Responses of any status. */
+  /** Replies of any status. */
   completed: number;
   non2xx: number;
   /** Socket errors and timeouts (autocannon counts a timeout as an error too). */
@@ -21,6 +32,11 @@ export interface LoadResult {
   timeouts: number;
   statusCodes: Record<string, number>;
   elapsedS: number;
+  /**
+   * The load generator's CPU time over the elapsed time, in cores. Near 1 the generator, not the
+   * server, may be what limits the rate: it runs on one thread.
+   */
+  generatorCores: number;
 }
 
 /** Stops the load generator in flight, if any (Ctrl-C, the bench's deadline). */
@@ -34,35 +50,59 @@ export function stopLoad(): void {
  * connection cycling through the list. autocannon serialises each request once, before the run,
  * so the generator only writes bytes and parses replies while it measures.
  */
-export function runLoad(run: LoadRun): Promise<LoadResult> {
+export function runSlice(run: LoadRun): Promise<LoadSlice> {
   return new Promise((resolve, reject) => {
+    const cpuAtStart = process.cpuUsage();
     inFlight = autocannon(
       {
         url: run.url,
         connections: run.connections,
         duration: run.durationS,
         pipelining: 1,
+        // autocannon notices the end of a run on its next sample tick; at the default 1 s a 2 s
+        // slice could run 3 s. Rates are computed from totals, so the finer ticks cost nothing.
+        sampleInt: 100,
         timeout: 10,
         requests: run.requests.map(toAutocannonRequest),
+        skipAggregateResult: true,
       },
-      (err, r) => {
+      (err, raw) => {
         inFlight = undefined;
-        if (err) return reject(err);
-        const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count]));
-        resolve({
-          requestsPerS: r.requests.average,
-          p50Ms: r.latency.p50,
-          p99Ms: r.latency.p99,
-          completed: r.requests.total,
-          non2xx: r.non2xx,
-          errors: r.errors,
-          timeouts: r.timeouts,
-          statusCodes,
-          elapsedS: r.duration,
-        });
+        if (err) reject(err);
+        else resolve({ url: run.url, connections: run.connections, raw, generatorCpuS: cpuSeconds(process.cpuUsage(cpuAtStart)) });
       },
     );
   });
+}
+
+/** One result for several slices: counts summed, latency histograms merged, rate over the summed time. */
+export function mergeSlices(slices: readonly LoadSlice[]): LoadResult {
+  if (slices.length === 0) throw new Error('no slices to merge');
+  const elapsedS = slices.reduce((t, s) => t + s.raw.duration, 0);
+  const completed = slices.reduce((n, s) => n + s.raw.totalCompletedRequests, 0);
+  // aggregateResult folds the others into its first argument, status counts included, so it gets copies.
+  const merged = autocannon.aggregateResult(
+    slices.map((s) => ({ ...s.raw, statusCodeStats: structuredClone(s.raw.statusCodeStats) })),
+    { url: slices[0]!.url, connections: slices[0]!.connections },
+  );
+  return {
+    requestsPerS: completed / elapsedS,
+    p50Ms: merged.latency.p50,
+    p99Ms: merged.latency.p99,
+    completed,
+    non2xx: merged.non2xx,
+    errors: merged.errors,
+    timeouts: merged.timeouts,
+    statusCodes: Object.fromEntries(Object.entries(merged.statusCodeStats).map(([code, st]) => [code, st.count])),
+    elapsedS,
+    generatorCores: slices.reduce((t, s) => t + s.generatorCpuS, 0) / elapsedS,
+  };
+}
+
+const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
+
+export function sliceRate(slice: LoadSlice): number {
+  return slice.raw.totalCompletedRequests / slice.raw.duration;
 }
 
 function toAutocannonRequest(req: SignedRequest): autocannon.Request {

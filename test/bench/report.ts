@@ -10,36 +10,45 @@ export interface HttpRow {
   requestsPerS: number;
   p50Ms: number;
   p99Ms: number;
-  /** requests/s over the baseline's requests/s (the baseline measured first). */
+  /**
+   * Median over rounds of this case's req/s in the round divided by the mean of the baseline
+   * slices just before and after it: robust to a machine whose speed drifts during the run.
+   */
   ratioToFastify: number;
+  ratioByRound: number[];
   /** Everything that is not a good reply: non-2xx, socket errors, timeouts, failed pre-flight checks. */
   errors: number;
   detail: { completed: number; non2xx: number; socketErrors: number; timeouts: number; statusCodes: Record<string, number>; preflightProblems: string[] };
+  /** CPU the load generator used while measuring this case, in cores (it runs on one thread). */
+  generatorCores: number;
 }
 
 export interface BenchReport {
   date: string;
   machine: { cpus: number; cpuModel: string; platform: string; node: string; loadAverageAtStart: number[] };
   command: { npm: string; node: string };
-  load: { tool: string; connections: number; warmupS: number; durationS: number; requestsPerPool: number };
+  load: { tool: string; connections: number; warmupS: number; durationS: number; rounds: number; sliceS: number; requestsPerPool: number };
   http: HttpRow[];
-  baselineRemeasured?: { requestsPerS: number; drift: number };
+  /** req/s of each baseline slice, in order: how much the machine's speed moved during the run. */
+  baselineSliceRates: number[];
   encryptTarget: { ratio: number; met: boolean } | undefined;
   micro: MicroRow[];
   cpuProfile?: ProfileSummary;
   valid: boolean;
 }
 
-export function httpRow(name: string, r: LoadResult, baselineRps: number, preflightProblems: string[] = []): HttpRow {
+export function httpRow(name: string, r: LoadResult, ratio: number, ratioByRound: number[], preflightProblems: string[]): HttpRow {
   return {
     case: name,
     requestsPerS: r.requestsPerS,
     p50Ms: r.p50Ms,
     p99Ms: r.p99Ms,
-    ratioToFastify: r.requestsPerS / baselineRps,
+    ratioToFastify: ratio,
+    ratioByRound,
     // autocannon counts a timeout in `errors` as well, so it is not added twice.
     errors: r.non2xx + r.errors + preflightProblems.length,
     detail: { completed: r.completed, non2xx: r.non2xx, socketErrors: r.errors - r.timeouts, timeouts: r.timeouts, statusCodes: r.statusCodes, preflightProblems },
+    generatorCores: r.generatorCores,
   };
 }
 
@@ -52,9 +61,10 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push(`- reproduce: \`${report.command.npm}\` (builds first), or after \`npm run build\`: \`${report.command.node}\``);
   const l = report.load;
   lines.push(
-    `- load: ${l.tool}, ${l.connections} keep-alive connections, pipelining 1, ${l.warmupS} s warm-up (not counted) + ${l.durationS} s per case; ` +
-      `each case replays a pool of ${l.requestsPerPool} requests signed beforehand by @aws-sdk/client-kms (1 KiB plaintexts; GenerateDataKey AES_256)`,
+    `- load: ${l.tool}, ${l.connections} keep-alive connections, pipelining 1; per case ${l.warmupS} s warm-up (not counted), then ${l.durationS} s measured ` +
+      `as ${l.rounds} slice${l.rounds === 1 ? '' : 's'} of ${l.sliceS.toFixed(1)} s run in rounds (bare Fastify, then each Trent case; one more bare Fastify slice at the end)`,
   );
+  lines.push(`- requests: each case replays a pool of ${l.requestsPerPool} requests signed beforehand by @aws-sdk/client-kms (1 KiB plaintexts; GenerateDataKey AES_256); the baseline gets the Encrypt pool`);
   lines.push('- both servers are child processes on this machine; the load generator is the bench process itself', '');
 
   if (!report.valid) {
@@ -71,12 +81,20 @@ export function renderMarkdown(report: BenchReport): string {
   const t = report.encryptTarget;
   if (t === undefined) lines.push(`Encrypt target (≥ ${ENCRYPT_TARGET_RATIO} of bare Fastify): not measured in this run (see --only).`);
   else lines.push(`Encrypt target (≥ ${ENCRYPT_TARGET_RATIO} of bare Fastify): **${t.met ? 'met' : 'NOT met'}** at ${fmt(t.ratio, 2)}${report.valid ? '' : ' (but the run had errors, so this says nothing)'}.`);
-  const b = report.baselineRemeasured;
-  if (b) {
-    const pct = `${b.drift >= 0 ? '+' : ''}${(b.drift * 100).toFixed(0)}%`;
-    const noisy = Math.abs(b.drift) > 0.15 ? ' The machine was noisy during the run: repeat it before trusting the ratios.' : '';
-    lines.push(`Bare Fastify measured again after the Trent cases: ${fmt(b.requestsPerS, 0)} req/s (${pct} from the first); ratios use the first.${noisy}`);
+  lines.push('');
+  lines.push('Ratio: the median over rounds of the case\'s req/s divided by the mean of the bare Fastify slices just before and after it.');
+  for (const r of report.http.slice(1)) if (r.ratioByRound.length > 1) lines.push(`- ${r.case} ratio by round: ${r.ratioByRound.map((x) => fmt(x, 2)).join(' ')}`);
+  const base = report.baselineSliceRates.filter(Number.isFinite);
+  if (base.length > 1) {
+    const spread = Math.max(...base) / Math.min(...base);
+    const noisy = spread > 1.3 ? ' The machine was noisy: repeat the run before trusting the ratios.' : '';
+    lines.push(`- bare Fastify by slice: ${base.map((x) => fmt(x, 0)).join(' ')} req/s (max/min ${fmt(spread, 2)}).${noisy}`);
   }
+  const gen = report.http.map((r) => `${r.case} ${pct(r.generatorCores)}`).join(', ');
+  const generatorBound = (report.http[0]?.generatorCores ?? 0) > 0.9
+    ? ' The generator was close to a full core during the baseline, so the baseline may be capped by it and the ratios flattered.'
+    : '';
+  lines.push(`- load generator CPU, as a share of one core: ${gen}.${generatorBound}`);
   lines.push('', 'Latencies are autocannon\'s, in whole milliseconds, over 2xx replies only.', '');
 
   lines.push('## In-process crypto (no HTTP)', '');

@@ -4,24 +4,26 @@
  * micro-benchmark. Prints a Markdown report and writes it as JSON to dist/bench/results.json.
  *
  * Both servers run as child processes and the load generator (autocannon) runs here. Every
- * request is signed by @aws-sdk/client-kms before its case starts and replayed as is, so no CPU
- * goes to signing while a case is measured: on a 2-core machine the generator and the server
- * already share the cores. Trent's figures are reported as a ratio to the baseline because
- * absolute figures on a shared machine mean little.
+ * request is signed by @aws-sdk/client-kms before it is needed and replayed as is, so no CPU goes
+ * to signing while a case is measured: on a 2-core machine the generator and the server already
+ * share the cores. Absolute figures on a shared machine mean little, so Trent is reported as a
+ * ratio to the baseline, and the cases are measured in interleaved slices so that a neighbour's
+ * burst of work slows the baseline and Trent alike.
  */
 import { CreateKeyCommand, DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CIPHERTEXT_OVERHEAD } from '@trent/crypto';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, cpus, loadavg, platform } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, cpus, loadavg, platform, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT as SUPPORT_REPO_ROOT, TrentNode } from '../support/trent-node';
 import { BareFastifyProcess } from './bare-fastify-process';
-import { PROFILE_DIR_VARIABLE, START_SIGNAL } from './cpu-profiler.preload';
-import { BenchOptions, BenchOptionsError, parseBenchOptions, TrentCase, USAGE } from './bench-options';
+import { PRELOAD_PATH, PROFILE_DIR_VARIABLE, START_SIGNAL } from './cpu-profiler-handshake';
+import { BenchOptions, BenchOptionsError, parseBenchOptions, sliceSchedule, TrentCase, USAGE } from './bench-options';
 import { summariseCpuProfile, ProfileSummary } from './cpu-profile-summary';
 import { runCryptoMicro } from './crypto-micro';
-import { LoadResult, Reply, runLoad, stopLoad, verifyEach } from './http-load';
+import { LoadResult, LoadSlice, mergeSlices, Reply, sliceRate, stopLoad } from './http-load';
+import { LoadCase, ReplyCheck, SignedPool } from './load-case';
 import { BenchReport, ENCRYPT_TARGET_RATIO, HttpRow, httpRow, renderMarkdown } from './report';
 import { SignedRequest, SignedRequestRecorder } from './signed-request-recorder';
 
@@ -32,10 +34,6 @@ const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 // This file runs from dist/test/bench, so the repository is the nearest ancestor with a package.json.
 const REPO_ROOT = nearestPackageRoot(__dirname);
 const RESULTS_FILE = join(REPO_ROOT, 'dist/bench/results.json');
-// Trent accepts an x-amz-date up to 15 minutes old. A pool is re-signed before a case unless every
-// signature in it stays current through the whole case with this much to spare.
-const SIGNATURE_LIFETIME_MS = 15 * 60_000;
-const SIGNATURE_MARGIN_MS = 2 * 60_000;
 
 // ---- processes this bench owns; killed on every way out (normal end, error, Ctrl-C, deadline) ----
 
@@ -47,16 +45,37 @@ const owned = new Set<OwnedProcess>();
 const ownedDirs = new Set<string>();
 
 process.on('exit', () => {
-  for (const child of owned) {
-    if (!child.alive) continue;
+  const pids = new Set([...owned].filter((c) => c.alive).map((c) => c.pid));
+  // A child still starting up is not in `owned` yet; on Linux its parent pid gives it away.
+  for (const pid of ownChildrenFromProc()) pids.add(pid);
+  for (const pid of pids) {
     try {
-      process.kill(child.pid, 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // already gone
     }
   }
   for (const dir of ownedDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+function ownChildrenFromProc(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((pid) => {
+        try {
+          // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+        } catch {
+          return false; // exited meanwhile
+        }
+      })
+      .map(Number);
+  } catch {
+    return []; // no /proc
+  }
+}
 
 function abort(why: string, code: number): void {
   progress(why);
@@ -67,32 +86,6 @@ process.once('SIGINT', () => abort('interrupted; stopping the servers', 130));
 process.once('SIGTERM', () => abort('terminated; stopping the servers', 143));
 
 const progress = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
-
-// ---- signed request pools ----
-
-/** A pool of signed requests for one kind of call, re-signed when its signatures would expire mid-case. */
-class SignedPool {
-  private requests: SignedRequest[] = [];
-  private signedAt = 0;
-
-  constructor(private readonly sign: () => Promise<SignedRequest[]>) {}
-
-  async currentFor(caseMs: number): Promise<SignedRequest[]> {
-    if (this.requests.length === 0 || Date.now() + caseMs + SIGNATURE_MARGIN_MS > this.signedAt + SIGNATURE_LIFETIME_MS) {
-      this.signedAt = Date.now(); // Invariant: no request in the pool is dated before signedAt.
-      this.requests = await this.sign();
-    }
-    return this.requests;
-  }
-}
-
-interface HttpCase {
-  name: string;
-  url: string;
-  pool: SignedPool;
-  /** undefined when the reply is the right one for request `i`. */
-  check: (reply: Reply, request: SignedRequest, i: number) => string | undefined;
-}
 
 // ---- the run ----
 
@@ -115,12 +108,18 @@ async function main(): Promise<number> {
 
   const date = new Date().toISOString();
   const loadAtStart = loadavg();
-  const caseMs = (options.warmupS + options.durationS) * 1000;
-  const measuredCases = options.only.length + 2; // plus the baseline, before and after
-  // Hard bound on the whole run: start-up and set-up, then each case with slack for its checks.
-  const budgetMs = 60_000 + measuredCases * (caseMs + 10_000);
+  const { rounds, sliceS } = sliceSchedule(options);
+  const caseCount = options.only.length + 1; // and the baseline
+  // The baseline gets one extra slice after the last round, so every Trent slice has a baseline slice on each side.
+  const loadS = caseCount * (options.warmupS + options.durationS) + sliceS;
+  // Hard bound on the whole run: 40 s for start-up, set-up and the micro-benchmark, the load itself,
+  // and 1 s per slice for connecting and checking replies. The default run takes about 65 s.
+  const budgetMs = 40_000 + loadS * 1000 + (rounds + 1) * caseCount * 1_000;
   setTimeout(() => abort(`time budget of ${Math.round(budgetMs / 1000)} s exceeded; stopping`, 124), budgetMs).unref();
-  progress(`${measuredCases} cases × (${options.warmupS} s warm-up + ${options.durationS} s), ${options.connections} connections; expect about ${Math.round((measuredCases * caseMs) / 1000 + 10)} s`);
+  progress(
+    `${caseCount} cases × (${options.warmupS} s warm-up + ${rounds} slices of ${sliceS.toFixed(1)} s), ${options.connections} connections; ` +
+      `about ${Math.round(loadS + 10)} s`,
+  );
 
   progress('in-process crypto micro-benchmark (before any server starts)…');
   const micro = runCryptoMicro(await sampleEncryptRequest());
@@ -147,37 +146,42 @@ async function main(): Promise<number> {
       decrypt: new SignedPool(() => recorder.recordMany(POOL_SIZE, (kms, i) => kms.send(new DecryptCommand({ CiphertextBlob: ciphertexts[i] })))),
       gdk: new SignedPool(() => recorder.recordMany(POOL_SIZE, (kms) => kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256' })))),
     };
-    const checks: Record<TrentCase, HttpCase['check']> = {
-      encrypt: (reply) => expectFields(reply, (b) => [blobLength(b.CiphertextBlob, PLAINTEXT_BYTES + CIPHERTEXT_OVERHEAD), b.KeyId === arn || `KeyId ${String(b.KeyId)}`]),
-      decrypt: (reply, _, i) => expectFields(reply, (b) => [b.Plaintext === plaintexts[i]!.toString('base64') || 'Plaintext is not what was encrypted', b.KeyId === arn || `KeyId ${String(b.KeyId)}`]),
-      gdk: (reply) =>
-        expectFields(reply, (b) => [blobLength(b.Plaintext, DATA_KEY_BYTES), blobLength(b.CiphertextBlob, DATA_KEY_BYTES + CIPHERTEXT_OVERHEAD), b.KeyId === arn || `KeyId ${String(b.KeyId)}`]),
+    const keyIdIs = (b: Record<string, unknown>): true | string => b.KeyId === arn || `KeyId ${String(b.KeyId)}`;
+    const checks: Record<TrentCase, ReplyCheck> = {
+      encrypt: (reply) => expectFields(reply, (b) => [blobLength(b.CiphertextBlob, PLAINTEXT_BYTES + CIPHERTEXT_OVERHEAD), keyIdIs(b)]),
+      decrypt: (reply, _, i) => expectFields(reply, (b) => [b.Plaintext === plaintexts[i]!.toString('base64') || 'Plaintext is not what was encrypted', keyIdIs(b)]),
+      gdk: (reply) => expectFields(reply, (b) => [blobLength(b.Plaintext, DATA_KEY_BYTES), blobLength(b.CiphertextBlob, DATA_KEY_BYTES + CIPHERTEXT_OVERHEAD), keyIdIs(b)]),
     };
     const names: Record<TrentCase, string> = { encrypt: 'Trent Encrypt', decrypt: 'Trent Decrypt', gdk: 'Trent GenerateDataKey' };
-    // The baseline gets the Encrypt pool's very bytes; it answers with the KeyId it parsed.
-    const baseline: HttpCase = {
-      name: 'bare Fastify',
-      url: fastify.endpoint,
-      pool: encryptPool,
-      check: (reply, req) => {
-        const sentKeyId = (JSON.parse(req.body.toString('utf8')) as { KeyId: string }).KeyId;
-        return expectFields(reply, (b) => [typeof b.KeyId === 'string' && b.KeyId.endsWith(`/${sentKeyId}`) || `KeyId ${String(b.KeyId)}`]);
-      },
-    };
 
-    const first = await measure(baseline, options);
-    const baselineRps = first.result.requestsPerS;
-    const rows: HttpRow[] = [httpRow(baseline.name, first.result, baselineRps, first.problems)];
-    if (profileDir) process.kill(node.pid, START_SIGNAL); // profile the Trent cases only
-    for (const c of options.only) {
-      const m = await measure({ name: names[c], url: node.endpoint, pool: pools[c], check: checks[c] }, options);
-      rows.push(httpRow(names[c], m.result, baselineRps, m.problems));
+    // The baseline gets the Encrypt pool's very bytes, and answers with the KeyId it parsed.
+    const baseline = new LoadCase('bare Fastify', fastify.endpoint, encryptPool, baselineCheck, options.connections, progress);
+    const trent = options.only.map((c) => new LoadCase(names[c], node.endpoint, pools[c], checks[c], options.connections, progress));
+    const all = [baseline, ...trent];
+
+    for (const c of all) {
+      progress(`${c.name}: checking every reply, then ${options.warmupS} s warm-up…`);
+      await c.warmUp(options.warmupS);
     }
-    const again = await measure(baseline, options);
-    const againRow = httpRow(`${baseline.name} (again)`, again.result, baselineRps, again.problems);
+    if (profileDir) process.kill(node.pid, START_SIGNAL); // profile the measured slices only
 
-    // The second baseline row is shown only when it has errors to report; otherwise it is the drift line.
-    if (againRow.errors > 0) rows.push(againRow);
+    // rates[c][r]: req/s of case c in round r; the baseline has rounds + 1 entries.
+    const rates = new Map<LoadCase, number[]>(all.map((c) => [c, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const c of all) rates.get(c)!.push(rateOf(await c.measure(sliceS)));
+      progress(`round ${r + 1}/${rounds}: ${all.map((c) => `${c.name} ${rates.get(c)![r]!.toFixed(0)}`).join(', ')} req/s`);
+    }
+    rates.get(baseline)!.push(rateOf(await baseline.measure(sliceS)));
+
+    const baselineRates = rates.get(baseline)!;
+    // Invariant: slice r of a Trent case ran between baseline slices r and r + 1.
+    const roundRatios = (c: LoadCase): number[] => rates.get(c)!.map((rate, r) => rate / ((baselineRates[r]! + baselineRates[r + 1]!) / 2));
+    const rows: HttpRow[] = [httpRow(baseline.name, resultOf(baseline), 1, [], baseline.problems)];
+    for (const c of trent) {
+      const ratios = roundRatios(c);
+      rows.push(httpRow(c.name, resultOf(c), median(ratios), ratios, c.problems));
+    }
+    if (baseline.failed) for (const row of rows) row.ratioToFastify = NaN;
 
     const cpuProfile = profileDir ? await stopAndSummarise(node, profileDir) : undefined;
     const encryptRow = rows.find((r) => r.case === names.encrypt);
@@ -186,52 +190,42 @@ async function main(): Promise<number> {
       date,
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', platform: `${platform()} ${arch()}`, node: process.version, loadAverageAtStart: loadAtStart },
       command: reproduceCommands(),
-      load: { tool: 'autocannon 8', connections: options.connections, warmupS: options.warmupS, durationS: options.durationS, requestsPerPool: POOL_SIZE },
+      load: { tool: 'autocannon 8', connections: options.connections, warmupS: options.warmupS, durationS: options.durationS, rounds, sliceS, requestsPerPool: POOL_SIZE },
       http: rows,
-      baselineRemeasured: againRow.errors === 0 ? { requestsPerS: againRow.requestsPerS, drift: againRow.requestsPerS / baselineRps - 1 } : undefined,
-      encryptTarget: encryptRow ? { ratio: encryptRow.ratioToFastify, met: encryptRow.ratioToFastify >= ENCRYPT_TARGET_RATIO } : undefined,
+      baselineSliceRates: baselineRates,
+      encryptTarget: encryptRow && Number.isFinite(encryptRow.ratioToFastify) ? { ratio: encryptRow.ratioToFastify, met: encryptRow.ratioToFastify >= ENCRYPT_TARGET_RATIO } : undefined,
       micro,
       cpuProfile,
       valid,
     };
 
     process.stdout.write(`\n${renderMarkdown(report)}`);
-    mkdirSync(join(REPO_ROOT, 'dist/bench'), { recursive: true });
+    mkdirSync(dirname(RESULTS_FILE), { recursive: true });
     writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
     progress(`wrote ${RESULTS_FILE}`);
+    if (!valid) progress('!!! the run had errors: its figures are not valid');
     return valid ? 0 : 1;
   } finally {
     recorder.destroy();
     client.destroy();
     await fastify.dispose();
     await node.dispose();
+    rmSync(node.dataRoot, { recursive: true, force: true });
     ownedDirs.delete(node.dataRoot);
   }
 }
 
-/** Verifies every reply of the pool, then warms up, then measures; a pool that fails its checks is not measured. */
-async function measure(c: HttpCase, options: BenchOptions): Promise<{ result: LoadResult; problems: string[] }> {
-  const caseMs = (options.warmupS + options.durationS) * 1000;
-  const requests = await c.pool.currentFor(caseMs + 30_000);
-  const problems = await verifyEach(c.url, requests, (reply, i) => c.check(reply, requests[i]!, i));
-  if (problems.length > 0) {
-    progress(`${c.name}: ${problems.length} of ${requests.length} replies are wrong; NOT measuring it. First: ${problems.slice(0, 3).join(' | ')}`);
-    return { result: notMeasured(), problems };
-  }
-  const run = { url: c.url, requests, connections: options.connections };
-  if (options.warmupS > 0) {
-    progress(`${c.name}: warm-up ${options.warmupS} s…`);
-    await runLoad({ ...run, durationS: options.warmupS });
-  }
-  progress(`${c.name}: measuring ${options.durationS} s…`);
-  const result = await runLoad({ ...run, durationS: options.durationS });
-  const bad = result.non2xx + result.errors;
-  progress(`${c.name}: ${result.requestsPerS.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms${bad > 0 ? `, ${bad} ERRORS ${JSON.stringify(result.statusCodes)}` : ''}`);
-  return { result, problems };
-}
+const rateOf = (slice: LoadSlice | undefined): number => (slice ? sliceRate(slice) : NaN);
+const resultOf = (c: LoadCase): LoadResult => (c.slices.length > 0 ? mergeSlices(c.slices) : notMeasured());
 
 function notMeasured(): LoadResult {
-  return { requestsPerS: NaN, p50Ms: NaN, p99Ms: NaN, completed: 0, non2xx: 0, errors: 0, timeouts: 0, statusCodes: {}, elapsedS: 0 };
+  return { requestsPerS: NaN, p50Ms: NaN, p99Ms: NaN, completed: 0, non2xx: 0, errors: 0, timeouts: 0, statusCodes: {}, elapsedS: 0, generatorCores: NaN };
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 async function startNode(profileDir: string | undefined): Promise<TrentNode> {
@@ -243,13 +237,15 @@ async function startNode(profileDir: string | undefined): Promise<TrentNode> {
   const saved = { options: process.env.NODE_OPTIONS, dir: process.env[PROFILE_DIR_VARIABLE] };
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true });
-    process.env.NODE_OPTIONS = `${saved.options ?? ''} --require ${join(__dirname, 'cpu-profiler.preload.js')}`.trim();
+    process.env.NODE_OPTIONS = `${saved.options ?? ''} --require ${PRELOAD_PATH}`.trim();
     process.env[PROFILE_DIR_VARIABLE] = profileDir;
   }
+  // The bench makes the data directory itself so that it is removed however the run ends, even mid-start.
+  const dataRoot = mkdtempSync(join(tmpdir(), 'trent-bench-'));
+  ownedDirs.add(dataRoot);
   try {
-    const node = await TrentNode.start();
+    const node = await TrentNode.start({ dataRoot });
     owned.add(node);
-    ownedDirs.add(node.dataRoot);
     return node;
   } finally {
     restoreEnv('NODE_OPTIONS', saved.options);
@@ -297,6 +293,12 @@ async function sampleEncryptRequest(): Promise<SignedRequest> {
 }
 
 // ---- reply checks ----
+
+/** The baseline echoes the KeyId it parsed inside an ARN. */
+function baselineCheck(reply: Reply, request: SignedRequest): string | undefined {
+  const sent = (JSON.parse(request.body.toString('utf8')) as { KeyId: string }).KeyId;
+  return expectFields(reply, (b) => [(typeof b.KeyId === 'string' && b.KeyId.endsWith(`/${sent}`)) || `KeyId ${String(b.KeyId)}`]);
+}
 
 /** Parses a 200 JSON reply and runs field checks, each `true` or a description of what is wrong. */
 function expectFields(reply: Reply, fields: (body: Record<string, unknown>) => Array<true | string>): string | undefined {

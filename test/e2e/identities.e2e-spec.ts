@@ -75,7 +75,11 @@ describe('accounts and identities (e2e)', () => {
 
     const err = await awsError(() => bob.send(new DecryptCommand({ CiphertextBlob: blob })));
 
-    expect(err).toMatchObject({ name: 'AccessDeniedException', status: 400 });
+    expect(err).toEqual({
+      name: 'AccessDeniedException',
+      message: 'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+      status: 400,
+    });
     expect(text((await alice.send(new DecryptCommand({ CiphertextBlob: blob }))).Plaintext)).toBe('alice secret');
   });
 

@@ -3,9 +3,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
-export const REPO_ROOT = resolve(__dirname, '../..');
+/** The repository root, whether this file runs from source (jest) or compiled under dist/. */
+export const REPO_ROOT = findRepoRoot(__dirname);
 const NODE_MAIN = join(REPO_ROOT, 'dist/apps/node/src/main.js');
 
 export interface TrentNodeOptions {
@@ -130,4 +131,11 @@ export async function awsError(fn: () => Promise<unknown>): Promise<{ name: stri
     return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
   }
   throw new Error('expected an AWS error, got success');
+}
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'nest-cli.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no Trent repository above ${from}`);
+  }
 }

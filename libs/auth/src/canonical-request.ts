@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import { asBytes } from './bytes';
 
 /**
@@ -84,8 +84,12 @@ export function parseQuery(rawQuery: string): QueryPairs {
   return pairs;
 }
 
+// One-shot hashing (Node >= 20.12) creates no Hash object per call: this runs twice per request.
+const oneShotHash = (nodeCrypto as { hash?: (alg: string, data: string | Uint8Array, enc: 'hex') => string }).hash;
+
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(typeof data === 'string' ? data : asBytes(data)).digest('hex');
+  const bytes = typeof data === 'string' ? data : asBytes(data);
+  return oneShotHash ? oneShotHash('sha256', bytes, 'hex') : nodeCrypto.createHash('sha256').update(bytes).digest('hex');
 }
 
 const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;

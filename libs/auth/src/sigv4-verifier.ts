@@ -251,9 +251,11 @@ function headerPayloadHash(req: IncomingSignedRequest): string {
 function parseAmzDate(text: string): number | undefined {
   const m = AMZ_DATE_PATTERN.exec(text);
   if (m === null) return undefined;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
-  // Date.UTC rolls 20240231 over into March; a date that does not survive the round trip is not a date.
-  return formatAmzDate(ms) === text ? ms : undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  // Date.UTC would roll 20240231 over into March: check every field's range instead (this runs per request).
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 
 function signatureMatches(expectedHex: string, providedHex: string): boolean {
