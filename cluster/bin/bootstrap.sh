@@ -9,8 +9,11 @@ say() { printf 'trent: %s\n' "$*" >&2; }
 ensure_node_modules() {
   # npm writes node_modules/.package-lock.json on every install; older than the lock file = stale.
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    say "installing npm packages (npm ci)…"
-    npm ci --no-audit --no-fund --loglevel=error
+    say "installing npm packages…"
+    # Not `npm ci`: npm records only this platform's optional native packages (@swc/core, jest's
+    # resolver) in the lock file, and `npm ci` then refuses the lock as out of sync. `npm install`
+    # installs exactly the locked versions and leaves the lock file unchanged.
+    npm install --no-audit --no-fund --loglevel=error
   fi
 }
 

@@ -12,7 +12,7 @@ import {
   UpdateAliasCommand,
 } from '@aws-sdk/client-kms';
 import { awsError, TrentNode } from '../support/trent-node';
-import { aliasArnOf, clusterNow, DEV_ACCOUNT, expectDateNear, utf8 } from './e2e-helpers';
+import { aliasArnOf, clusterNow, DEV_ACCOUNT, expectDateNear, pageThrough, utf8 } from './e2e-helpers';
 
 /** CreateAlias, UpdateAlias, DeleteAlias and ListAliases against a real node. [S]: text recorded from AWS. */
 describe('aliases (e2e)', () => {
@@ -86,18 +86,10 @@ describe('aliases (e2e)', () => {
     const key = await createKey();
     const names = Array.from({ length: 8 }, (_, i) => `alias/page-${i}`);
     for (const name of names) await kms.send(new CreateAliasCommand({ AliasName: name, TargetKeyId: key.KeyId }));
-    const seen: string[] = [];
-    let marker: string | undefined;
-    let pages = 0;
-
-    do {
-      const page = await kms.send(new ListAliasesCommand({ KeyId: key.KeyId, Limit: 3, Marker: marker }));
-      pages += 1;
-      expect(page.Aliases!.length).toBeLessThanOrEqual(3);
-      seen.push(...page.Aliases!.map((a) => a.AliasName!));
-      expect(page.Truncated).toBe(page.NextMarker !== undefined);
-      marker = page.NextMarker;
-    } while (marker);
+    const { items: seen, pages } = await pageThrough(3, async (Marker) => {
+      const page = await kms.send(new ListAliasesCommand({ KeyId: key.KeyId, Limit: 3, Marker }));
+      return { ...page, items: page.Aliases?.map((a) => a.AliasName!) };
+    });
 
     expect(pages).toBe(3);
     expect(seen).toEqual([...names].sort());

@@ -120,3 +120,25 @@ export async function signedPost(
     body: raw === '' ? {} : (JSON.parse(raw) as Record<string, unknown>),
   };
 }
+
+/**
+ * Walks a Limit/Marker listing to the end, checking on every page that it holds at most `limit`
+ * items and that Truncated agrees with NextMarker. Returns the pages' items in order and the page count.
+ */
+export async function pageThrough<T>(
+  limit: number,
+  fetchPage: (marker: string | undefined) => Promise<{ items: T[] | undefined; Truncated?: boolean; NextMarker?: string }>,
+): Promise<{ items: T[]; pages: number }> {
+  const items: T[] = [];
+  let marker: string | undefined;
+  let pages = 0;
+  do {
+    const page = await fetchPage(marker);
+    pages += 1;
+    expect(page.items!.length).toBeLessThanOrEqual(limit);
+    items.push(...page.items!);
+    expect(page.Truncated).toBe(page.NextMarker !== undefined);
+    marker = page.NextMarker;
+  } while (marker);
+  return { items, pages };
+}

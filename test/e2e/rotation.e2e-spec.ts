@@ -18,7 +18,7 @@ import {
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import { awsError, TrentNode } from '../support/trent-node';
-import { advanceClock, clusterNow, DAY_MS, DAY_S, eventually, expectDateNear, KEY_MATERIAL_ID, text, utf8 } from './e2e-helpers';
+import { advanceClock, clusterNow, DAY_MS, DAY_S, eventually, expectDateNear, KEY_MATERIAL_ID, pageThrough, text, utf8 } from './e2e-helpers';
 
 /**
  * EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus, RotateKeyOnDemand and
@@ -228,18 +228,10 @@ describe('key rotation (e2e)', () => {
     it('should page through the rotations and refuse a made-up marker', async () => {
       const key = await createKey();
       for (let i = 0; i < 5; i++) await kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId }));
-      const seen: string[] = [];
-      let marker: string | undefined;
-      let pages = 0;
-
-      do {
-        const page = await kms.send(new ListKeyRotationsCommand({ KeyId: key.KeyId, Limit: 2, Marker: marker }));
-        pages += 1;
-        expect(page.Rotations!.length).toBeLessThanOrEqual(2);
-        seen.push(...page.Rotations!.map((r) => r.KeyMaterialId!));
-        expect(page.Truncated).toBe(page.NextMarker !== undefined);
-        marker = page.NextMarker;
-      } while (marker);
+      const { items: seen, pages } = await pageThrough(2, async (Marker) => {
+        const page = await kms.send(new ListKeyRotationsCommand({ KeyId: key.KeyId, Limit: 2, Marker }));
+        return { ...page, items: page.Rotations?.map((r) => r.KeyMaterialId!) };
+      });
 
       expect(pages).toBe(3);
       expect(new Set(seen).size).toBe(5);

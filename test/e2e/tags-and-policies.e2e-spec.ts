@@ -12,7 +12,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-kms';
 import { awsError, TrentNode } from '../support/trent-node';
-import { DEV_ACCOUNT } from './e2e-helpers';
+import { DEV_ACCOUNT, pageThrough } from './e2e-helpers';
 
 /**
  * TagResource, UntagResource, ListResourceTags, GetKeyPolicy, PutKeyPolicy and ListKeyPolicies
@@ -80,18 +80,10 @@ describe('tags and key policies (e2e)', () => {
 
     it('should take 50 tags and page through them', async () => {
       const key = await createKey({ Tags: manyTags(50) });
-      const seen: string[] = [];
-      let marker: string | undefined;
-      let pages = 0;
-
-      do {
-        const page = await kms.send(new ListResourceTagsCommand({ KeyId: key.KeyId, Limit: 20, Marker: marker }));
-        pages += 1;
-        expect(page.Tags!.length).toBeLessThanOrEqual(20);
-        seen.push(...page.Tags!.map((t) => t.TagKey!));
-        expect(page.Truncated).toBe(page.NextMarker !== undefined);
-        marker = page.NextMarker;
-      } while (marker);
+      const { items: seen, pages } = await pageThrough(20, async (Marker) => {
+        const page = await kms.send(new ListResourceTagsCommand({ KeyId: key.KeyId, Limit: 20, Marker }));
+        return { ...page, items: page.Tags?.map((t) => t.TagKey!) };
+      });
 
       expect(pages).toBe(3);
       expect(seen.sort()).toEqual(manyTags(50).map((t) => t.TagKey));
