@@ -16,6 +16,8 @@ export interface TrentNodeOptions {
   identitiesFile?: string;
   devMode?: boolean;
   port?: number;
+  /** Extra environment for the node (e.g. TRENT_WORKERS). */
+  env?: Record<string, string>;
 }
 
 /** A real node process (dist/apps/node), as the launcher starts it. For e2e suites and benchmarks. */
@@ -46,6 +48,7 @@ export class TrentNode {
       TRENT_DEV_MODE: opts.devMode === false ? '0' : '1',
       TRENT_LOG_LEVEL: 'info',
       ...(opts.identitiesFile ? { TRENT_IDENTITIES_FILE: opts.identitiesFile } : {}),
+      ...opts.env,
     };
     const out = openSync(logFile, 'a');
     const child = spawn(process.execPath, [NODE_MAIN], { env, stdio: ['ignore', out, out] });

@@ -1,6 +1,7 @@
 import { NodeConfig } from '@trent/config';
 import { KmsService } from '@trent/kms';
 import { Body, Controller, Get, HttpCode, HttpException, Inject, NotFoundException, Post } from '@nestjs/common';
+import cluster from 'node:cluster';
 import { NODE_CONFIG } from './tokens';
 
 /** Trent's own routes, outside the AWS API: health, status, and (dev mode) the cluster clock. */
@@ -18,7 +19,8 @@ export class AdminController {
 
   @Get('status')
   status() {
-    return { region: this.config.region, nodeId: this.config.nodeId, pid: process.pid, devMode: this.config.devMode, ...this.kms.status() };
+    // The node's pid is the primary's (the one the launcher started); this answer comes from one of its workers.
+    return { region: this.config.region, nodeId: this.config.nodeId, pid: cluster.isWorker ? process.ppid : process.pid, workers: this.config.workers, worker: cluster.worker?.id, devMode: this.config.devMode, ...this.kms.status() };
   }
 
   @Post('clock/advance')

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 
 /** Everything a node process is told at start. Read once from the environment, validated, frozen. */
@@ -13,6 +14,8 @@ export interface NodeConfig {
   /** Enables the admin routes that move cluster time. Never on in production use. */
   readonly devMode: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** HTTP worker processes, each serving reads and crypto from a replica of the applied state. */
+  readonly workers: number;
 }
 
 const REGION_PATTERN = /^([a-z]+-){2,3}\d+$/;
@@ -52,6 +55,10 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
   const devText = env.TRENT_DEV_MODE ?? '0';
   if (!['0', '1', 'true', 'false'].includes(devText)) problems.push(`TRENT_DEV_MODE='${devText}' must be 0 or 1`);
 
+  const workersText = env.TRENT_WORKERS ?? String(Math.min(availableParallelism(), 4));
+  const workers = Number(workersText);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) problems.push(`TRENT_WORKERS='${workersText}' must be a number from 1 to 64`);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     region,
@@ -63,5 +70,6 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     identitiesFile: env.TRENT_IDENTITIES_FILE ? path.resolve(env.TRENT_IDENTITIES_FILE) : undefined,
     devMode: devText === '1' || devText === 'true',
     logLevel,
+    workers,
   });
 }

@@ -11,15 +11,20 @@ import { APPLIERS } from './operations/appliers';
 import { OPERATIONS } from './operations/operations';
 import { KmsState } from './state/kms-state';
 import { KmsStateMachine } from './state/kms-state-machine';
+import { ReplicaLog } from './replica/replica-log';
+import { ReplicaChannel, StateSnapshot, ToPrimary, ToReplica } from './replica/replica-messages';
 
-export interface KmsServiceOptions {
+interface CommonOptions {
   region: string;
-  nodeId: string;
-  store: KvStore;
   domainKey: DomainKey;
   random?: RandomSource;
   /** The wall clock; cluster time adds the replicated offset to it. */
   wall?: () => number;
+}
+
+export interface KmsServiceOptions extends CommonOptions {
+  nodeId: string;
+  store: KvStore;
   /** Called once when storage fails: the node must stop. */
   onFatal: (e: Error) => void;
 }
@@ -43,12 +48,30 @@ export class KmsService {
     this.scheduler = new KmsScheduler(ctx, onError);
   }
 
+  /** The node's log owner: LevelDB, the log, and the time-driven work. */
   static async open(opts: KmsServiceOptions): Promise<KmsService> {
+    return (await KmsService.openPrimary(opts)).service;
+  }
+
+  static async openPrimary(opts: KmsServiceOptions): Promise<{ service: KmsService; log: SingleNodeLog }> {
     const state = await KmsState.load(opts.store);
     const machine = new KmsStateMachine(state, { region: opts.region }, APPLIERS);
     const log = await SingleNodeLog.open(opts.store, machine, opts.nodeId, opts.onFatal);
+    const service = new KmsService(KmsService.context(opts, state, log), log, (e) => opts.onFatal(e as Error));
+    return { service, log };
+  }
+
+  /** An HTTP worker of the node: a replica of the applied state, writes forwarded to the primary. */
+  static openReplica(opts: CommonOptions, snapshot: StateSnapshot, status: LogStatus, channel: ReplicaChannel<ToReplica, ToPrimary>): { service: KmsService; log: ReplicaLog } {
+    const state = KmsState.fromSnapshot(snapshot);
+    const log = new ReplicaLog(channel, new KmsStateMachine(state, { region: opts.region }, APPLIERS), status);
+    const service = new KmsService(KmsService.context(opts, state, log), log, () => {});
+    return { service, log };
+  }
+
+  private static context(opts: CommonOptions, state: KmsState, log: ReplicatedLog): KmsContext {
     const random = opts.random ?? systemRandom;
-    const ctx: KmsContext = {
+    return {
       region: opts.region,
       state,
       log,
@@ -56,7 +79,10 @@ export class KmsService {
       clock: new ClusterClock(state, opts.wall),
       random,
     };
-    return new KmsService(ctx, log, (e) => opts.onFatal(e as Error));
+  }
+
+  snapshot(): StateSnapshot {
+    return this.ctx.state.snapshot();
   }
 
   implements(operation: string): boolean {

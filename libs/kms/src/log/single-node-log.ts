@@ -9,6 +9,13 @@ interface LogEntry {
   cmd: Command;
 }
 
+/**
+ * Called after a group of entries is applied and written, before any of them is acknowledged: the
+ * node's local replicas (HTTP workers) must have applied them too, so that no replica can answer a
+ * read that misses an acknowledged write.
+ */
+export type AppliedListener = (entries: ReadonlyArray<{ index: number; cmd: Command }>) => Promise<void>;
+
 const logKey = (index: number) => `log/${index.toString().padStart(16, '0')}`;
 /** Most commands one group commit takes; bounds the size of one LevelDB batch. */
 const MAX_GROUP = 256;
@@ -28,8 +35,9 @@ interface Pending {
 export class SingleNodeLog implements ReplicatedLog {
   private readonly queue: Pending[] = [];
   private draining = false;
-  private lastIndex: number;
+  private lastIndexValue: number;
   private failure?: Error;
+  private appliedListener: AppliedListener = async () => {};
 
   private constructor(
     private readonly store: KvStore,
@@ -37,7 +45,7 @@ export class SingleNodeLog implements ReplicatedLog {
     private readonly nodeId: string,
     private readonly onFatal: (e: Error) => void,
   ) {
-    this.lastIndex = machine.state.appliedIndex;
+    this.lastIndexValue = machine.state.appliedIndex;
   }
 
   /** Opens the log and applies every committed entry the state has not applied yet (crash recovery). */
@@ -51,10 +59,20 @@ export class SingleNodeLog implements ReplicatedLog {
       }
       const { ops } = machine.apply(entry.index, entry.cmd);
       await store.batch([...ops, { type: 'del', key }], { sync: false });
-      log.lastIndex = entry.index;
+      log.lastIndexValue = entry.index;
     }
     await store.batch(stale, { sync: false });
     return log;
+  }
+
+  /** Registers the hook that runs between apply and acknowledgement. */
+  onApplied(listener: AppliedListener): void {
+    this.appliedListener = listener;
+  }
+
+  /** The index the next committed entry will get minus one. */
+  lastIndex(): number {
+    return this.lastIndexValue;
   }
 
   propose(cmd: Command): Promise<CommandResult> {
@@ -75,7 +93,7 @@ export class SingleNodeLog implements ReplicatedLog {
   }
 
   status(): LogStatus {
-    return { role: 'leader', term: 1, leader: this.nodeId, commitIndex: this.lastIndex, appliedIndex: this.machine.state.appliedIndex };
+    return { role: 'leader', term: 1, leader: this.nodeId, commitIndex: this.lastIndexValue, appliedIndex: this.machine.state.appliedIndex };
   }
 
   async close(): Promise<void> {
@@ -87,7 +105,7 @@ export class SingleNodeLog implements ReplicatedLog {
     try {
       while (this.queue.length > 0 && !this.failure) {
         const group = this.queue.splice(0, MAX_GROUP);
-        const entries = group.map((p) => ({ index: ++this.lastIndex, term: 1, cmd: p.cmd }));
+        const entries = group.map((p) => ({ index: ++this.lastIndexValue, term: 1, cmd: p.cmd }));
         try {
           // Commit point: the entries are durable before anything is applied or acknowledged.
           await this.store.batch(entries.map((e) => ({ type: 'put' as const, key: logKey(e.index), value: e })), { sync: true });
@@ -98,6 +116,7 @@ export class SingleNodeLog implements ReplicatedLog {
             return applied.result;
           });
           await this.store.batch(ops, { sync: false });
+          await this.appliedListener(entries);
           group.forEach((p, i) => p.resolve(results[i]));
         } catch (e) {
           this.fail(e as Error, group);

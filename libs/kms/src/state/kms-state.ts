@@ -42,6 +42,33 @@ export class KmsState {
     return state;
   }
 
+  /** A replica's starting state: exactly what the primary had applied when it took the snapshot. */
+  static fromSnapshot(snapshot: {
+    appliedIndex: number;
+    clockOffsetMs: number;
+    keys: KeyRecord[];
+    aliases: AliasRecord[];
+    sessions: SessionEntry[];
+  }): KmsState {
+    const state = new KmsState();
+    for (const key of snapshot.keys) state.keys.set(mapKey(key.accountId, key.keyId), key);
+    for (const alias of snapshot.aliases) state.aliases.set(mapKey(alias.accountId, alias.aliasName), alias);
+    for (const s of snapshot.sessions) state.sessions.set(s.requestId, s);
+    state.clockOffsetMs = snapshot.clockOffsetMs;
+    state.appliedIndex = snapshot.appliedIndex;
+    return state;
+  }
+
+  snapshot(): { appliedIndex: number; clockOffsetMs: number; keys: KeyRecord[]; aliases: AliasRecord[]; sessions: SessionEntry[] } {
+    return {
+      appliedIndex: this.appliedIndex,
+      clockOffsetMs: this.clockOffsetMs,
+      keys: [...this.keys.values()],
+      aliases: [...this.aliases.values()],
+      sessions: [...this.sessions.values()],
+    };
+  }
+
   key(accountId: string, keyId: string): KeyRecord | undefined {
     return this.keys.get(mapKey(accountId, keyId));
   }

@@ -1,0 +1,29 @@
+import { AliasRecord, KeyRecord } from '../model/key-record';
+import { Command, CommandResult } from '../state/command';
+import { SessionEntry } from '../state/kms-state';
+import { LogStatus } from '../log/replicated-log';
+
+/** The whole applied state, as a replica starts from it. */
+export interface StateSnapshot {
+  appliedIndex: number;
+  clockOffsetMs: number;
+  keys: KeyRecord[];
+  aliases: AliasRecord[];
+  sessions: SessionEntry[];
+}
+
+/** Primary (log owner) → replica (HTTP worker). Delivered in order over one IPC channel. */
+export type ToReplica =
+  | { t: 'snapshot'; snapshot: StateSnapshot; status: LogStatus }
+  | { t: 'entries'; entries: Array<{ index: number; cmd: Command }>; status: LogStatus }
+  | { t: 'result'; id: number; result: CommandResult; index: number }
+  | { t: 'rejected'; id: number; message: string };
+
+/** Replica → primary. */
+export type ToPrimary = { t: 'ready' } | { t: 'propose'; id: number; cmd: Command } | { t: 'applied'; index: number } | { t: 'due-work' };
+
+/** The IPC channel as both sides see it (node:cluster's worker.send / process.send). */
+export interface ReplicaChannel<In, Out> {
+  send(message: Out): void;
+  onMessage(handler: (message: In) => void): void;
+}
