@@ -4,7 +4,7 @@
  * the size of an Encrypt reply for 1 KiB serialised per request. No signature check, no crypto,
  * no Nest: what is left is the cost of HTTP and JSON, which Trent cannot go below.
  *
- * Run as a child process by BareFastifyProcess; reports its port over IPC and exits when the
+ * Run as a child process by ServerProcess; reports its port over IPC and exits when the
  * parent goes away.
  */
 import Fastify from 'fastify';

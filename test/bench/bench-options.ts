@@ -15,14 +15,15 @@ export interface BenchOptions {
   cpuProf: boolean;
 }
 
-export const TRENT_CASES = ['encrypt', 'decrypt', 'gdk'] as const;
+/** `gateway`: Encrypt through the one-endpoint gateway (as clients of `trent up` on :4566 call it). */
+export const TRENT_CASES = ['encrypt', 'decrypt', 'gdk', 'gateway'] as const;
 export type TrentCase = (typeof TRENT_CASES)[number];
 
 // Signatures stay valid for 15 minutes and each case's pool is signed just before the case, so a
 // case (warm-up + measurement + verification) must fit well inside that window.
 const MAX_CASE_S = 600;
 
-export const USAGE = `usage: node dist/test/bench/run.js [--duration S] [--warmup S] [--connections N] [--rounds N] [--only encrypt,decrypt,gdk] [--cpu-prof]
+export const USAGE = `usage: node dist/test/bench/run.js [--duration S] [--warmup S] [--connections N] [--rounds N] [--only encrypt,decrypt,gdk,gateway] [--cpu-prof]
   --duration S     measured seconds per case (default 10, at most ${MAX_CASE_S})
   --warmup S       unmeasured seconds per case before measuring (default 2)
   --connections N  concurrent keep-alive connections (default 64)

@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { arch, cpus, loadavg, platform, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT as SUPPORT_REPO_ROOT, TrentNode } from '../support/trent-node';
-import { BareFastifyProcess } from './bare-fastify-process';
+import { ServerProcess } from './server-process';
 import { PRELOAD_PATH, PROFILE_DIR_VARIABLE, START_SIGNAL } from './cpu-profiler-handshake';
 import { BenchOptions, BenchOptionsError, parseBenchOptions, sliceSchedule, TrentCase, USAGE } from './bench-options';
 import { summariseCpuProfile, ProfileSummary } from './cpu-profile-summary';
@@ -128,8 +128,10 @@ async function main(): Promise<number> {
   progress('starting a Trent node…');
   const node = await startNode(profileDir);
   progress('starting the bare Fastify baseline…');
-  const fastify = await BareFastifyProcess.start();
+  const fastify = await ServerProcess.start('bare Fastify', 'bare-fastify.server.js');
   owned.add(fastify);
+  const gateway = options.only.includes('gateway') ? await ServerProcess.start('gateway', 'gateway.server.js', [String(node.port)]) : undefined;
+  if (gateway) owned.add(gateway);
 
   const client = node.client();
   const recorder = new SignedRequestRecorder(node.endpoint, node.region, CREDENTIALS);
@@ -145,18 +147,22 @@ async function main(): Promise<number> {
       encrypt: encryptPool,
       decrypt: new SignedPool(() => recorder.recordMany(POOL_SIZE, (kms, i) => kms.send(new DecryptCommand({ CiphertextBlob: ciphertexts[i] })))),
       gdk: new SignedPool(() => recorder.recordMany(POOL_SIZE, (kms) => kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256' })))),
+      // The same signed bytes: the gateway forwards the Host header untouched, so the signature holds.
+      gateway: encryptPool,
     };
     const keyIdIs = (b: Record<string, unknown>): true | string => b.KeyId === arn || `KeyId ${String(b.KeyId)}`;
     const checks: Record<TrentCase, ReplyCheck> = {
       encrypt: (reply) => expectFields(reply, (b) => [blobLength(b.CiphertextBlob, PLAINTEXT_BYTES + CIPHERTEXT_OVERHEAD), keyIdIs(b)]),
       decrypt: (reply, _, i) => expectFields(reply, (b) => [b.Plaintext === plaintexts[i]!.toString('base64') || 'Plaintext is not what was encrypted', keyIdIs(b)]),
       gdk: (reply) => expectFields(reply, (b) => [blobLength(b.Plaintext, DATA_KEY_BYTES), blobLength(b.CiphertextBlob, DATA_KEY_BYTES + CIPHERTEXT_OVERHEAD), keyIdIs(b)]),
+      gateway: (reply) => expectFields(reply, (b) => [blobLength(b.CiphertextBlob, PLAINTEXT_BYTES + CIPHERTEXT_OVERHEAD), keyIdIs(b)]),
     };
-    const names: Record<TrentCase, string> = { encrypt: 'Trent Encrypt', decrypt: 'Trent Decrypt', gdk: 'Trent GenerateDataKey' };
+    const names: Record<TrentCase, string> = { encrypt: 'Trent Encrypt', decrypt: 'Trent Decrypt', gdk: 'Trent GenerateDataKey', gateway: 'Trent Encrypt via gateway' };
+    const endpoints: Record<TrentCase, string> = { encrypt: node.endpoint, decrypt: node.endpoint, gdk: node.endpoint, gateway: gateway?.endpoint ?? node.endpoint };
 
     // The baseline gets the Encrypt pool's very bytes, and answers with the KeyId it parsed.
     const baseline = new LoadCase('bare Fastify', fastify.endpoint, encryptPool, baselineCheck, options.connections, progress);
-    const trent = options.only.map((c) => new LoadCase(names[c], node.endpoint, pools[c], checks[c], options.connections, progress));
+    const trent = options.only.map((c) => new LoadCase(names[c], endpoints[c], pools[c], checks[c], options.connections, progress));
     const all = [baseline, ...trent];
 
     for (const c of all) {
@@ -209,6 +215,7 @@ async function main(): Promise<number> {
     recorder.destroy();
     client.destroy();
     await fastify.dispose();
+    await gateway?.dispose();
     await node.dispose();
     rmSync(node.dataRoot, { recursive: true, force: true });
     ownedDirs.delete(node.dataRoot);
