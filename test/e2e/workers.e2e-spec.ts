@@ -1,8 +1,12 @@
-import { CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, EncryptCommand, KMSClient, ListResourceTagsCommand, TagResourceCommand } from '@aws-sdk/client-kms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Agent } from 'node:http';
-import { awsError, TrentNode } from '../support/trent-node';
+import { awsError, REPO_ROOT, TrentNode } from '../support/trent-node';
 
 /** The node's HTTP workers: pids of the primary's children. */
 function workerPids(node: TrentNode): number[] {
@@ -28,6 +32,20 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Until `n` distinct workers answer on fresh connections (forked is not enough: they must listen). */
+async function untilServing(node: TrentNode, n: number): Promise<void> {
+  const seen = new Set<number>();
+  await until(async () => {
+    try {
+      const res = await fetch(`${node.endpoint}/_trent/status`, { headers: { connection: 'close' } });
+      seen.add(((await res.json()) as { worker: number }).worker);
+    } catch {
+      // no worker listening at this instant
+    }
+    return workerPids(node).length === n && seen.size >= n;
+  }, `${n} serving workers`);
 }
 
 /** Clients with their own connections: node:cluster hands each new connection to the next worker. */
@@ -116,10 +134,79 @@ describe('node workers (one primary, N HTTP workers with state replicas)', () =>
     }
   });
 
+  it('should survive workers being killed again and again under write load, losing no acknowledged write', async () => {
+    const writers = spreadClients(node, 16);
+    // Per writer: the sequence number of its last acknowledged write and of its last attempt.
+    const lastAcked = writers.map(() => -1);
+    const lastTried = writers.map(() => -1);
+    let stop = false;
+    const load = writers.map(async (c, i) => {
+      for (let n = 0; !stop; n++) {
+        lastTried[i] = n;
+        try {
+          await c.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: `k${i}`, TagValue: String(n) }] }));
+          lastAcked[i] = n;
+        } catch {
+          // A request on a killed worker's connection fails; it may still have been committed.
+        }
+      }
+    });
+    try {
+      for (let k = 0; k < 8; k++) {
+        await new Promise((r) => setTimeout(r, 250));
+        const [victim] = workerPids(node);
+        if (victim) process.kill(victim, 'SIGKILL');
+      }
+    } finally {
+      stop = true;
+      await Promise.all(load);
+      writers.forEach((c) => c.destroy());
+    }
+    if (!node.alive) throw new Error(`the primary died:\n${node.log().split('\n').filter((l) => /error|fatal|Error/.test(l)).slice(-8).join('\n')}`);
+    await untilServing(node, 2);
+    // No acknowledged write is lost: every worker shows, per writer, its last acknowledged value or
+    // a later attempt (whose acknowledgement died with a worker), never an older one.
+    const readers = spreadClients(node, 4);
+    try {
+      for (const r of readers) {
+        const { Tags } = await r.send(new ListResourceTagsCommand({ KeyId: keyId }));
+        writers.forEach((_, i) => {
+          if (lastAcked[i] < 0) return;
+          const stored = Number(Tags!.find((t) => t.TagKey === `k${i}`)?.TagValue ?? -1);
+          expect(stored).toBeGreaterThanOrEqual(lastAcked[i]);
+          expect(stored).toBeLessThanOrEqual(lastTried[i]);
+        });
+      }
+    } finally {
+      readers.forEach((c) => c.destroy());
+    }
+    expect(lastAcked.reduce((a, n) => a + n + 1, 0)).toBeGreaterThan(50);
+  });
+
   it('should take its workers down when the primary is killed', async () => {
     const workers = workerPids(node);
     expect(workers.length).toBeGreaterThan(0);
     await node.stop('SIGKILL');
     await until(() => workers.every((pid) => !alive(pid)), 'orphaned workers to exit');
+  });
+});
+
+describe('node start-up failures', () => {
+  it('should exit with an error instead of restarting workers that cannot start', async () => {
+    const busy = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => busy.once('listening', r));
+    const dir = mkdtempSync(join(tmpdir(), 'trent-e2e-'));
+    try {
+      const port = String((busy.address() as { port: number }).port);
+      const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/apps/node/src/main.js')], {
+        env: { ...process.env, TRENT_REGION: 'us-east-1', TRENT_PORT: port, TRENT_DATA_DIR: join(dir, 'node-1'), TRENT_WORKERS: '2', TRENT_LOG_LEVEL: 'fatal' },
+        stdio: 'ignore',
+      });
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(code).not.toBe(0);
+    } finally {
+      busy.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,12 +1,16 @@
+import { IdentityStore } from '@trent/auth';
 import { NodeConfig } from '@trent/config';
 import { DomainKey } from '@trent/crypto';
 import { KmsService, ReplicaFanout, ToPrimary, ToReplica } from '@trent/kms';
 import { LevelKvStore } from '@trent/storage';
 import cluster, { Worker } from 'node:cluster';
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
 
 /** How long a worker may take to apply an entry before it is stopped (it then serves nothing). */
 const REPLICA_ACK_TIMEOUT_MS = 5_000;
+/** How long SIGTERM waits for workers to finish their requests before killing them. */
+const WORKER_STOP_GRACE_MS = 5_000;
 
 /**
  * The node's log owner. It holds LevelDB, the log and the time-driven work, and serves no HTTP
@@ -16,6 +20,8 @@ const REPLICA_ACK_TIMEOUT_MS = 5_000;
  */
 export async function runPrimary(config: NodeConfig): Promise<void> {
   const log = pino({ level: config.logLevel, base: { region: config.region, node: config.nodeId, role: 'primary' } });
+  // Workers read the identities file too; a bad one must stop the node here, not loop worker restarts.
+  if (config.identitiesFile) IdentityStore.fromConfig(JSON.parse(readFileSync(config.identitiesFile, 'utf8')));
   const domainKey = await DomainKey.loadOrCreate(config.domainKeyFile);
   const store = await LevelKvStore.open(config.dataDir);
   const fatal = (e: Error) => {
@@ -25,11 +31,11 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
   const { service, log: kmsLog } = await KmsService.openPrimary({ region: config.region, nodeId: config.nodeId, store, domainKey, onFatal: fatal });
 
   let stopping = false;
-  const workerOf = new Map<number, Worker>();
+  const workers = new Map<number, Worker>();
+  // A stuck worker is only killed here; it leaves the fan-out on 'exit', once it is known to be gone.
   const fanout = new ReplicaFanout(REPLICA_ACK_TIMEOUT_MS, (id) => {
     log.error({ worker: id }, 'worker did not apply an entry in time; stopping it');
-    workerOf.get(id)?.process.kill('SIGKILL');
-    fanout.remove(id);
+    workers.get(id)?.process.kill('SIGKILL');
   });
   kmsLog.onApplied(async (entries) => {
     await fanout.applied(entries, kmsLog.status());
@@ -38,24 +44,35 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
   });
 
   const fork = (): void => {
-    const worker = cluster.fork({ TRENT_ROLE: 'worker' });
-    workerOf.set(worker.id, worker);
+    const worker = cluster.fork();
+    workers.set(worker.id, worker);
+    // A channel can close before the worker's 'exit'; sending then must not take the primary down.
+    const send = (m: ToReplica) => worker.isConnected() && worker.send(m);
+    worker.on('error', (err) => log.warn({ worker: worker.id, err }, 'worker channel error'));
     worker.on('message', (m: ToPrimary) => {
       // A worker asks for its snapshot once it listens on IPC; entries follow it, in order.
-      if (m.t === 'ready') fanout.add(worker.id, { send: (r: ToReplica) => worker.send(r), onMessage: () => {} }, service.snapshot(), kmsLog.status());
+      if (m.t === 'ready') fanout.add(worker.id, { send, onMessage: () => {} }, service.snapshot(), kmsLog.status());
       else if (m.t === 'applied') fanout.acknowledge(worker.id, m.index);
       else if (m.t === 'propose') {
         kmsLog.propose(m.cmd).then(
-          (result) => worker.isConnected() && worker.send({ t: 'result', id: m.id, result, index: kmsLog.status().appliedIndex } satisfies ToReplica),
-          (e: Error) => worker.isConnected() && worker.send({ t: 'rejected', id: m.id, message: e.message } satisfies ToReplica),
+          (result) => send({ t: 'result', id: m.id, result }),
+          (e: Error) => send({ t: 'rejected', id: m.id, message: e.message }),
         );
-      } else if (m.t === 'due-work') service.runDueWork();
+      }
     });
+    worker.once('listening', () => ((worker as Worker & { served?: boolean }).served = true));
   };
   cluster.on('exit', (worker, code, signal) => {
     fanout.remove(worker.id);
-    workerOf.delete(worker.id);
+    workers.delete(worker.id);
     if (stopping) return;
+    if (!(worker as Worker & { served?: boolean }).served && signal === null) {
+      // It gave up before listening (port taken, bad configuration): restarting it would only loop.
+      // One killed by a signal before it listened is simply replaced.
+      log.fatal({ worker: worker.id, code, signal }, 'a worker failed to start; stopping the node');
+      void shutdown('worker start-up failure', 1);
+      return;
+    }
     log.error({ worker: worker.id, code, signal }, 'worker exited; starting another');
     fork();
   });
@@ -63,17 +80,30 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
 
   const timer = setInterval(() => service.runDueWork(), 1000);
   timer.unref();
-  const shutdown = async (signal: string) => {
+  const shutdown = async (reason: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'stopping');
+    log.info({ reason }, 'stopping');
     clearInterval(timer);
-    await Promise.all([...workerOf.values()].map((w) => new Promise<void>((r) => (w.isDead() ? r() : (w.once('exit', () => r()), w.process.kill('SIGTERM'))))));
+    await Promise.all([...workers.values()].map((w) => stopWorker(w)));
     await service.close();
     await store.close();
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   log.info({ workers: config.workers, domainKey: domainKey.fingerprint(), applied: kmsLog.status().appliedIndex, keys: service.status().keys }, 'log open; starting workers');
+}
+
+/** SIGTERM, then SIGKILL after the grace period (a stopped or hung worker must not block shutdown). */
+function stopWorker(w: Worker): Promise<void> {
+  if (w.isDead()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => w.process.kill('SIGKILL'), WORKER_STOP_GRACE_MS);
+    w.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    w.process.kill('SIGTERM');
+  });
 }

@@ -50,7 +50,7 @@ export async function runWorker(config: NodeConfig): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(NodeModule.register(config, kms, identities), adapter, { bodyParser: false, logger: ['error', 'warn'] });
   app.useGlobalFilters(new AwsExceptionFilter());
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
-  process.once('SIGINT', () => {}); // Ctrl-C reaches the whole process group; the primary decides.
+  process.on('SIGINT', () => {}); // Ctrl-C reaches the whole process group; the primary decides.
   await app.listen({ host: config.host, port: config.port });
   if (cluster.worker?.id === 1) {
     (adapter.getInstance() as unknown as FastifyInstance).log.info({ url: `http://${config.host}:${config.port}`, workers: config.workers, devMode: config.devMode }, 'node ready');

@@ -9,6 +9,7 @@ import { LogStatus, ReplicatedLog } from './log/replicated-log';
 import { SingleNodeLog } from './log/single-node-log';
 import { APPLIERS } from './operations/appliers';
 import { OPERATIONS } from './operations/operations';
+import { Command } from './state/command';
 import { KmsState } from './state/kms-state';
 import { KmsStateMachine } from './state/kms-state-machine';
 import { ReplicaLog } from './replica/replica-log';
@@ -64,9 +65,12 @@ export class KmsService {
   /** An HTTP worker of the node: a replica of the applied state, writes forwarded to the primary. */
   static openReplica(opts: CommonOptions, snapshot: StateSnapshot, status: LogStatus, channel: ReplicaChannel<ToReplica, ToPrimary>): { service: KmsService; log: ReplicaLog } {
     const state = KmsState.fromSnapshot(snapshot);
-    const log = new ReplicaLog(channel, new KmsStateMachine(state, { region: opts.region }, APPLIERS), status);
-    const service = new KmsService(KmsService.context(opts, state, log), log, () => {});
-    return { service, log };
+    let ctx: KmsContext | undefined;
+    // A deleted key's unwrapped material leaves this replica's memory as the deletion is applied.
+    const forgetDeleted = (cmd: Command) => cmd.body.type === 'DeleteKey' && ctx?.materials.forget(cmd.accountId, cmd.body.keyId);
+    const log = new ReplicaLog(channel, new KmsStateMachine(state, { region: opts.region }, APPLIERS), status, forgetDeleted);
+    ctx = KmsService.context(opts, state, log);
+    return { service: new KmsService(ctx, log, () => {}), log };
   }
 
   private static context(opts: CommonOptions, state: KmsState, log: ReplicatedLog): KmsContext {
@@ -99,7 +103,7 @@ export class KmsService {
     return op.handle(this.ctx, { caller, requestId }, input);
   }
 
-  /** Moves cluster time forward for the Region (dev mode), then runs what became due. */
+  /** Moves cluster time forward for the Region (dev mode); the log owner then runs what became due. */
   async advanceClock(seconds: number): Promise<{ clusterTime: string; clockOffsetMs: number }> {
     const result = await this.log.propose({
       requestId: `clock-${randomUUID()}`,
@@ -108,7 +112,6 @@ export class KmsService {
       body: { type: 'AdvanceClock', deltaMs: Math.round(seconds * 1000) },
     });
     if (!result.ok) throw new KmsError(result.code, result.message);
-    this.runDueWork();
     return { clusterTime: new Date(this.ctx.clock.now()).toISOString(), clockOffsetMs: this.ctx.state.clockOffsetMs };
   }
 

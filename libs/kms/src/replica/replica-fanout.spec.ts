@@ -65,6 +65,18 @@ describe(ReplicaFanout.name, () => {
     expect(stuck).toHaveBeenCalledTimes(1);
   });
 
+  it('should send a replica that joined mid-write only the entries its snapshot lacks', () => {
+    const sut = new ReplicaFanout(1000, () => {});
+    const a = replica();
+    // Joined after entries 1 and 2 were applied but before they were fanned out.
+    sut.add(1, a.channel, snapshot(2), STATUS);
+    void sut.applied([entry(1), entry(2), entry(3)], STATUS);
+    const sent = a.sent.filter((m) => m.t === 'entries') as { entries: { index: number }[] }[];
+    expect(sent.flatMap((m) => m.entries.map((e) => e.index))).toEqual([3]);
+    void sut.applied([entry(2)], STATUS);
+    expect(a.sent.filter((m) => m.t === 'entries')).toHaveLength(1);
+  });
+
   it('should count a replica added mid-write as having applied what its snapshot holds', async () => {
     const sut = new ReplicaFanout(1000, () => {});
     sut.add(1, replica().channel, snapshot(0), STATUS);

@@ -18,7 +18,7 @@ interface Wait {
  * every replica, and a write is acknowledged only once every live replica has applied it.
  * Invariant (linearizable reads): when a write's response leaves any replica, all replicas have applied it.
  * A replica that does not acknowledge within the bound is reported stuck; the caller must stop it
- * (it then serves nothing) and `remove` it, and the wait goes on without it.
+ * and `remove` it once it is known to be gone (it then serves nothing), and the wait goes on without it.
  */
 export class ReplicaFanout {
   private readonly replicas = new Map<number, Replica>();
@@ -50,11 +50,17 @@ export class ReplicaFanout {
     this.settle();
   }
 
-  /** Sends entries to every replica; resolves when each live replica has applied the last of them. */
+  /**
+   * Sends entries to every replica; resolves when each live replica has applied the last of them.
+   * A replica whose snapshot already holds some of them (it joined while they were being written)
+   * gets only the rest.
+   */
   applied(entries: ReadonlyArray<{ index: number; cmd: Command }>, status: LogStatus): Promise<void> {
     if (entries.length === 0 || this.replicas.size === 0) return Promise.resolve();
-    const message: ToReplica = { t: 'entries', entries: [...entries], status };
-    for (const r of this.replicas.values()) r.channel.send(message);
+    for (const r of this.replicas.values()) {
+      const missing = entries.filter((e) => e.index > r.acked);
+      if (missing.length > 0) r.channel.send({ t: 'entries', entries: missing, status });
+    }
     const target = entries[entries.length - 1].index;
     return new Promise((resolve) => {
       const wait: Wait = { target, resolve, timer: setTimeout(() => this.expire(wait), this.ackTimeoutMs) };

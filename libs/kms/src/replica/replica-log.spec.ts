@@ -25,11 +25,23 @@ describe(ReplicaLog.name, () => {
     expect(toPrimary).toEqual([{ t: 'applied', index: 2 }]);
   });
 
+  it('should skip entries it already holds and hand each applied command to the hook once', () => {
+    const seen: string[] = [];
+    const toPrimary: ToPrimary[] = [];
+    let deliver: (m: ToReplica) => void = () => {};
+    const state = new KmsState();
+    new ReplicaLog({ send: (m) => toPrimary.push(m), onMessage: (h) => (deliver = h) }, new KmsStateMachine(state, { region: 'us-east-1' }, APPLIERS), STATUS, (cmd) => seen.push(cmd.requestId));
+    deliver({ t: 'entries', entries: [{ index: 1, cmd: clock(5, 'a') }], status: STATUS });
+    deliver({ t: 'entries', entries: [{ index: 1, cmd: clock(5, 'a') }, { index: 2, cmd: clock(7, 'b') }], status: STATUS });
+    expect(state.clockOffsetMs).toBe(12);
+    expect(seen).toEqual(['a', 'b']);
+  });
+
   it('should forward a write and answer with the primary result', async () => {
     const { sut, toPrimary, deliver } = setUp();
     const pending = sut.propose(clock(1, 'x'));
     expect(toPrimary).toEqual([{ t: 'propose', id: 1, cmd: clock(1, 'x') }]);
-    deliver({ t: 'result', id: 1, result: { ok: true, value: { clockOffsetMs: 1 } }, index: 1 });
+    deliver({ t: 'result', id: 1, result: { ok: true, value: { clockOffsetMs: 1 } } });
     await expect(pending).resolves.toEqual({ ok: true, value: { clockOffsetMs: 1 } });
   });
 

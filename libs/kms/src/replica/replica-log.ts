@@ -19,6 +19,8 @@ export class ReplicaLog implements ReplicatedLog {
     private readonly channel: ReplicaChannel<ToReplica, ToPrimary>,
     private readonly machine: KmsStateMachine,
     status: LogStatus,
+    /** Called for every entry this replica applies (e.g. to drop a deleted key's material from memory). */
+    private readonly onApply: (cmd: Command) => void = () => {},
   ) {
     this.lastStatus = status;
     channel.onMessage((m) => this.receive(m));
@@ -57,15 +59,22 @@ export class ReplicaLog implements ReplicatedLog {
     this.disconnect();
   }
 
+  private applyEntry(index: number, cmd: Command): void {
+    this.machine.apply(index, cmd);
+    this.onApply(cmd);
+  }
+
   private receive(m: ToReplica): void {
     switch (m.t) {
       case 'entries': {
-        for (const e of m.entries) this.machine.apply(e.index, e.cmd);
+        // Invariant: each entry is applied once, in order; one the snapshot already held is skipped.
+        for (const e of m.entries) if (e.index > this.machine.state.appliedIndex) this.applyEntry(e.index, e.cmd);
         this.lastStatus = m.status;
         this.channel.send({ t: 'applied', index: this.machine.state.appliedIndex });
         return;
       }
       case 'result':
+        // The primary sends a result only after this replica acknowledged the entry: state is current.
         this.pending.get(m.id)?.resolve(m.result);
         this.pending.delete(m.id);
         return;

@@ -16,11 +16,11 @@ export interface StateSnapshot {
 export type ToReplica =
   | { t: 'snapshot'; snapshot: StateSnapshot; status: LogStatus }
   | { t: 'entries'; entries: Array<{ index: number; cmd: Command }>; status: LogStatus }
-  | { t: 'result'; id: number; result: CommandResult; index: number }
+  | { t: 'result'; id: number; result: CommandResult }
   | { t: 'rejected'; id: number; message: string };
 
 /** Replica → primary. */
-export type ToPrimary = { t: 'ready' } | { t: 'propose'; id: number; cmd: Command } | { t: 'applied'; index: number } | { t: 'due-work' };
+export type ToPrimary = { t: 'ready' } | { t: 'propose'; id: number; cmd: Command } | { t: 'applied'; index: number };
 
 /** The IPC channel as both sides see it (node:cluster's worker.send / process.send). */
 export interface ReplicaChannel<In, Out> {
