@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { ClusterError } from './cluster-error';
 import {
   isProcessAlive,
@@ -131,7 +131,8 @@ export class Launcher {
       version: 1,
       state: 'starting',
       supervisorPid: process.pid,
-      supervisorCommand: process.argv[1] ?? '',
+      // The script's name only: /proc/<pid>/cmdline shows the path as it was typed (relative under npm start).
+      supervisorCommand: basename(process.argv[1] ?? ''),
       startedAt: new Date().toISOString(),
       dataDir: this.dataDir,
       identitiesFile,
