@@ -35,7 +35,7 @@ interface Pending {
 export class SingleNodeLog implements ReplicatedLog {
   private readonly queue: Pending[] = [];
   private draining = false;
-  private lastIndexValue: number;
+  private lastIndex: number;
   private failure?: Error;
   private appliedListener: AppliedListener = async () => {};
 
@@ -45,7 +45,7 @@ export class SingleNodeLog implements ReplicatedLog {
     private readonly nodeId: string,
     private readonly onFatal: (e: Error) => void,
   ) {
-    this.lastIndexValue = machine.state.appliedIndex;
+    this.lastIndex = machine.state.appliedIndex;
   }
 
   /** Opens the log and applies every committed entry the state has not applied yet (crash recovery). */
@@ -59,7 +59,7 @@ export class SingleNodeLog implements ReplicatedLog {
       }
       const { ops } = machine.apply(entry.index, entry.cmd);
       await store.batch([...ops, { type: 'del', key }], { sync: false });
-      log.lastIndexValue = entry.index;
+      log.lastIndex = entry.index;
     }
     await store.batch(stale, { sync: false });
     return log;
@@ -68,11 +68,6 @@ export class SingleNodeLog implements ReplicatedLog {
   /** Registers the hook that runs between apply and acknowledgement. */
   onApplied(listener: AppliedListener): void {
     this.appliedListener = listener;
-  }
-
-  /** The index the next committed entry will get minus one. */
-  lastIndex(): number {
-    return this.lastIndexValue;
   }
 
   propose(cmd: Command): Promise<CommandResult> {
@@ -93,7 +88,7 @@ export class SingleNodeLog implements ReplicatedLog {
   }
 
   status(): LogStatus {
-    return { role: 'leader', term: 1, leader: this.nodeId, commitIndex: this.lastIndexValue, appliedIndex: this.machine.state.appliedIndex };
+    return { role: 'leader', term: 1, leader: this.nodeId, commitIndex: this.lastIndex, appliedIndex: this.machine.state.appliedIndex };
   }
 
   async close(): Promise<void> {
@@ -105,7 +100,7 @@ export class SingleNodeLog implements ReplicatedLog {
     try {
       while (this.queue.length > 0 && !this.failure) {
         const group = this.queue.splice(0, MAX_GROUP);
-        const entries = group.map((p) => ({ index: ++this.lastIndexValue, term: 1, cmd: p.cmd }));
+        const entries = group.map((p) => ({ index: ++this.lastIndex, term: 1, cmd: p.cmd }));
         try {
           // Commit point: the entries are durable before anything is applied or acknowledged.
           await this.store.batch(entries.map((e) => ({ type: 'put' as const, key: logKey(e.index), value: e })), { sync: true });
