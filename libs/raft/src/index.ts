@@ -1,0 +1,30 @@
+export type { LogView, Unavailable } from './log-view';
+export { MemoryStorage } from './memory-storage';
+export { RaftCore, type RaftConfig } from './raft-core';
+export type {
+  AppendMessage,
+  AppendResponseMessage,
+  Entry,
+  EntryType,
+  HardState,
+  HeartbeatMessage,
+  HeartbeatResponseMessage,
+  Message,
+  MessageType,
+  NodeId,
+  PeerStatus,
+  ProgressState,
+  ProposeMessage,
+  ProposeResult,
+  ReadIndexMessage,
+  ReadIndexResponseMessage,
+  ReadIndexResult,
+  ReadState,
+  Ready,
+  Role,
+  SoftState,
+  Status,
+  TimeoutNowMessage,
+  VoteMessage,
+  VoteResponseMessage,
+} from './types';

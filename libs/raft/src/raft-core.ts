@@ -1,0 +1,763 @@
+import type { LogView } from './log-view';
+import { Progress } from './progress';
+import { RaftLog } from './raft-log';
+import { ReadOnlyQueue, type ReadRequest } from './read-only';
+import type {
+  AppendMessage,
+  AppendResponseMessage,
+  Entry,
+  HardState,
+  HeartbeatMessage,
+  HeartbeatResponseMessage,
+  Message,
+  NodeId,
+  PeerStatus,
+  ProposeResult,
+  ReadIndexResult,
+  ReadState,
+  Ready,
+  Role,
+  SoftState,
+  Status,
+  VoteMessage,
+} from './types';
+
+export interface RaftConfig {
+  readonly id: NodeId;
+  /** Voters, this node included. Static until membership changes exist. */
+  readonly peers: readonly NodeId[];
+  /** Base election timeout T; the randomized timeout is drawn from [T, 2T). */
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  /** Injected randomness in [0, 1): a seeded PRNG in tests and simulation. */
+  readonly random: () => number;
+  /** Default true. */
+  readonly preVote?: boolean;
+  /** Default true. */
+  readonly checkQuorum?: boolean;
+  /** Appends in flight per follower in replicate state. Default 256. */
+  readonly maxInflightMsgs?: number;
+  /** Data bytes per append message (at least one entry is always sent). Default 1 MiB. */
+  readonly maxMsgBytes?: number;
+  /** Last index applied by the state machine (on restart). */
+  readonly applied?: number;
+  /** When true a follower answers 'not-leader' instead of forwarding a proposal. */
+  readonly disableProposalForwarding?: boolean;
+}
+
+type CampaignKind = 'pre-election' | 'election' | 'transfer';
+type VoteOutcome = 'won' | 'lost' | 'pending';
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A pure, synchronous Raft consensus core: ticks, messages and requests in; a Ready out.
+ * It owns no timer, socket, disk or randomness source; the driver does all I/O.
+ */
+export class RaftCore {
+  readonly id: NodeId;
+  private readonly peers: readonly NodeId[];
+  private readonly log: RaftLog;
+  private readonly preVote: boolean;
+  private readonly checkQuorum: boolean;
+  private readonly electionTimeout: number;
+  private readonly heartbeatTimeout: number;
+  private readonly maxInflight: number;
+  private readonly maxMsgBytes: number;
+  private readonly forwardProposals: boolean;
+  private readonly random: () => number;
+
+  private term = 0;
+  private vote: NodeId | null = null;
+  private role: Role = 'follower';
+  private lead: NodeId | null = null;
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+  private votes = new Map<NodeId, boolean>();
+  private prs = new Map<NodeId, Progress>();
+  private leadTransferee: NodeId | null = null;
+  private readOnly = new ReadOnlyQueue();
+  /** ReadIndex requests that arrived before an entry of this term was committed. */
+  private pendingReads: ReadRequest[] = [];
+  /** Proposals appended since the last broadcast; flushed as one append per follower. */
+  private proposalsToSend = false;
+
+  private msgsNow: Message[] = [];
+  private msgsAfterPersist: Message[] = [];
+  /** Responses to ourselves that are only valid once this Ready is durable (votes, self-ack). */
+  private selfAfterPersist: Message[] = [];
+  private readStates: ReadState[] = [];
+  private prevSoft: SoftState;
+  private prevHard: HardState;
+  private outstanding: { ready: Ready; selfMsgs: Message[] } | null = null;
+
+  constructor(cfg: RaftConfig, storage: LogView) {
+    if (cfg.electionTicks <= cfg.heartbeatTicks || cfg.heartbeatTicks <= 0) {
+      throw new Error('electionTicks must be greater than heartbeatTicks, which must be positive');
+    }
+    this.id = cfg.id;
+    this.peers = [...cfg.peers].sort();
+    this.preVote = cfg.preVote ?? true;
+    this.checkQuorum = cfg.checkQuorum ?? true;
+    this.electionTimeout = cfg.electionTicks;
+    this.heartbeatTimeout = cfg.heartbeatTicks;
+    this.maxInflight = cfg.maxInflightMsgs ?? 256;
+    this.maxMsgBytes = cfg.maxMsgBytes ?? 1024 * 1024;
+    this.forwardProposals = !cfg.disableProposalForwarding;
+    this.random = cfg.random;
+    this.log = new RaftLog(storage, cfg.applied ?? 0);
+    const hs = storage.initialState().hardState;
+    this.becomeFollower(hs.term, null);
+    this.vote = hs.vote;
+    this.prevSoft = this.softState();
+    this.prevHard = this.hardState();
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** One unit of logical time. */
+  tick(): void {
+    if (this.role === 'leader') this.tickHeartbeat();
+    else this.tickElection();
+  }
+
+  /** Starts an election now (as a timeout would). */
+  campaign(): void {
+    this.hup(this.preVote ? 'pre-election' : 'election');
+  }
+
+  propose(data: Uint8Array | readonly Uint8Array[]): ProposeResult {
+    const batch = data instanceof Uint8Array ? [data] : [...data];
+    switch (this.role) {
+      case 'leader':
+        return this.appendProposals(batch);
+      case 'follower':
+        if (this.lead === null) return 'dropped';
+        if (!this.forwardProposals) return 'not-leader';
+        this.send({ type: 'prop', from: this.id, to: this.lead, term: 0, data: batch });
+        return 'ok';
+      default:
+        return 'dropped';
+    }
+  }
+
+  /** Requests a linearizable read point; the answer arrives as a ReadState in a later Ready. */
+  readIndex(ctx: Uint8Array): ReadIndexResult {
+    if (this.role === 'leader') {
+      this.handleReadIndex({ index: 0, ctx, from: this.id });
+      return 'ok';
+    }
+    if (this.role !== 'follower' || this.lead === null) return 'dropped';
+    this.send({ type: 'readIndex', from: this.id, to: this.lead, term: 0, ctx });
+    return 'ok';
+  }
+
+  /** Raft thesis §3.10: hand leadership to `to` once it is up to date. */
+  transferLeadership(to: NodeId): void {
+    if (this.role !== 'leader' || to === this.id || !this.prs.has(to)) return;
+    if (this.leadTransferee === to) return;
+    this.leadTransferee = to;
+    // The transfer is abandoned if it does not finish within an election timeout.
+    this.electionElapsed = 0;
+    const pr = this.prs.get(to)!;
+    if (pr.match === this.log.lastIndex()) this.send({ type: 'timeoutNow', from: this.id, to, term: this.term });
+    else this.sendAppend(to);
+  }
+
+  step(m: Message): void {
+    // Proposals and read requests forwarded by followers carry no term.
+    if (m.term === 0) {
+      if (m.type === 'prop') {
+        if (this.role === 'leader') this.appendProposals([...m.data]);
+        // Elsewhere it is dropped without notice: the client retries (1.3 item 16).
+      } else if (m.type === 'readIndex') {
+        if (this.role === 'leader') this.handleReadIndex({ index: 0, ctx: m.ctx, from: m.from });
+      }
+      return;
+    }
+    if (m.term > this.term) {
+      if (m.type === 'vote' || m.type === 'preVote') {
+        // Leader stickiness (thesis §9.6 / §4.2.3): while a leader was heard within the election
+        // timeout, a (pre)vote from a disruptive node is ignored, unless it is a transfer.
+        const inLease = this.checkQuorum && this.lead !== null && this.electionElapsed < this.electionTimeout;
+        if (inLease && !m.transfer) return;
+      }
+      if (m.type === 'preVote') {
+        // A pre-vote never changes our term.
+      } else if (m.type === 'preVoteResp' && !m.reject) {
+        // A granted pre-vote carries the future term; the term moves when the election starts.
+      } else if (m.type === 'app' || m.type === 'heartbeat') {
+        this.becomeFollower(m.term, m.from);
+      } else {
+        this.becomeFollower(m.term, null);
+      }
+    } else if (m.term < this.term) {
+      if ((this.checkQuorum || this.preVote) && (m.type === 'app' || m.type === 'heartbeat')) {
+        // A stale leader would otherwise never learn of the new term: with pre-vote and
+        // CheckQuorum we do not bump terms on our side, so tell it explicitly.
+        this.send(this.appResp(m.from, this.log.lastIndex()));
+      } else if (m.type === 'preVote') {
+        this.send({ type: 'preVoteResp', from: this.id, to: m.from, term: this.term, reject: true });
+      }
+      return; // Raft §5.1: stale terms are ignored.
+    }
+
+    if (m.type === 'vote' || m.type === 'preVote') {
+      this.handleVote(m);
+      return;
+    }
+    switch (this.role) {
+      case 'leader':
+        this.stepLeader(m);
+        break;
+      case 'follower':
+        this.stepFollower(m);
+        break;
+      default:
+        this.stepCandidate(m);
+    }
+  }
+
+  // ---------------------------------------------------------------- outputs
+
+  hasReady(): boolean {
+    if (this.outstanding !== null) return false;
+    this.flush();
+    return (
+      !sameSoft(this.softState(), this.prevSoft) ||
+      !sameHard(this.hardState(), this.prevHard) ||
+      this.log.unstableEntries().length > 0 ||
+      this.log.hasNextCommitted() ||
+      this.msgsNow.length > 0 ||
+      this.msgsAfterPersist.length > 0 ||
+      this.selfAfterPersist.length > 0 ||
+      this.readStates.length > 0
+    );
+  }
+
+  /** Everything produced since the last advance(); the next ready() needs an advance() first. */
+  ready(): Ready {
+    if (this.outstanding !== null) throw new Error('ready() called again before advance()');
+    this.flush();
+    const soft = this.softState();
+    const hard = this.hardState();
+    const entries = this.log.unstableEntries();
+    const hardChanged = !sameHard(hard, this.prevHard);
+    const rd: Ready = {
+      softState: sameSoft(soft, this.prevSoft) ? undefined : soft,
+      hardState: hardChanged ? hard : undefined,
+      entries,
+      committed: this.log.nextCommitted(),
+      readStates: this.readStates,
+      sendNow: this.msgsNow,
+      sendAfterPersist: this.msgsAfterPersist,
+      mustSync: entries.length > 0 || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote,
+    };
+    this.outstanding = { ready: rd, selfMsgs: this.selfAfterPersist };
+    this.prevSoft = soft;
+    this.prevHard = hard;
+    this.readStates = [];
+    this.msgsNow = [];
+    this.msgsAfterPersist = [];
+    this.selfAfterPersist = [];
+    return rd;
+  }
+
+  /** The driver persisted, sent and applied `rd`. */
+  advance(rd: Ready): void {
+    if (this.outstanding === null || this.outstanding.ready !== rd) {
+      throw new Error('advance() must be given the Ready returned by the last ready()');
+    }
+    const { selfMsgs } = this.outstanding;
+    this.outstanding = null;
+    if (rd.entries.length > 0) {
+      const last = rd.entries[rd.entries.length - 1];
+      this.log.stableTo(last.index, last.term);
+    }
+    if (rd.committed.length > 0) this.log.appliedTo(rd.committed[rd.committed.length - 1].index);
+    // Now durable: our own vote and our own append ack may count (1.1 items 1–2).
+    for (const m of selfMsgs) this.step(m);
+  }
+
+  status(): Status {
+    let progress: Record<NodeId, PeerStatus> | undefined;
+    if (this.role === 'leader') {
+      progress = {};
+      for (const [id, pr] of this.prs) progress[id] = pr.status();
+    }
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      vote: this.vote,
+      leader: this.lead,
+      commit: this.log.committed,
+      applied: this.log.applied,
+      lastIndex: this.log.lastIndex(),
+      progress,
+      leadTransferee: this.leadTransferee,
+    };
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  private reset(term: number): void {
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = null;
+    }
+    this.lead = null;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.resetRandomizedElectionTimeout();
+    this.leadTransferee = null;
+    this.votes.clear();
+    this.readOnly = new ReadOnlyQueue();
+    this.pendingReads = [];
+    this.proposalsToSend = false;
+    this.prs.clear();
+    for (const id of this.peers) {
+      const pr = new Progress(this.log.lastIndex() + 1, this.maxInflight);
+      // Only what is durable on our own disk counts for us (1.1 item 2).
+      if (id === this.id) pr.match = this.log.persistedIndex();
+      this.prs.set(id, pr);
+    }
+  }
+
+  /** Raft §5.2: election timeout drawn uniformly from [T, 2T). */
+  private resetRandomizedElectionTimeout(): void {
+    const r = this.random();
+    const jitter = Math.min(this.electionTimeout - 1, Math.floor(r * this.electionTimeout));
+    this.randomizedElectionTimeout = this.electionTimeout + Math.max(0, jitter);
+  }
+
+  private becomeFollower(term: number, lead: NodeId | null): void {
+    this.reset(term);
+    this.lead = lead;
+    this.role = 'follower';
+  }
+
+  /** Thesis §9.6: a pre-candidate keeps its term and vote until it wins a pre-election. */
+  private becomePreCandidate(): void {
+    if (this.role === 'leader') throw new Error('leader cannot become pre-candidate');
+    this.votes.clear();
+    this.lead = null;
+    this.role = 'pre-candidate';
+  }
+
+  private becomeCandidate(): void {
+    if (this.role === 'leader') throw new Error('leader cannot become candidate');
+    this.reset(this.term + 1);
+    this.vote = this.id;
+    this.role = 'candidate';
+  }
+
+  private becomeLeader(): void {
+    if (this.role === 'follower') throw new Error('follower cannot become leader directly');
+    this.reset(this.term);
+    this.lead = this.id;
+    this.role = 'leader';
+    const self = this.prs.get(this.id)!;
+    self.becomeReplicate();
+    self.match = this.log.persistedIndex();
+    self.recentActive = true;
+    // Raft §5.4.2 / thesis §6.4: a no-op of the new term lets the leader learn its commit index.
+    this.appendEntries([{ type: 'noop', data: EMPTY }]);
+  }
+
+  // ---------------------------------------------------------------- ticks
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.randomizedElectionTimeout && this.prs.has(this.id)) {
+      this.electionElapsed = 0;
+      this.campaign();
+    }
+  }
+
+  private tickHeartbeat(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.electionTimeout) {
+      this.electionElapsed = 0;
+      if (this.checkQuorum && !this.quorumActive()) {
+        // CheckQuorum (1.2 item 8): without quorum contact for a full election timeout, the
+        // leader steps down so it stops serving and a majority side can elect.
+        this.becomeFollower(this.term, null);
+        return;
+      }
+      this.leadTransferee = null; // an unfinished transfer is abandoned
+    }
+    if (this.heartbeatElapsed >= this.heartbeatTimeout) {
+      this.heartbeatElapsed = 0;
+      // Regular heartbeats also carry the newest pending read round, so a lost round is retried.
+      this.bcastHeartbeat(this.readOnly.lastPendingRound());
+    }
+  }
+
+  /** Counts peers heard from since the last check, then starts a new window. */
+  private quorumActive(): boolean {
+    let active = 0;
+    for (const [id, pr] of this.prs) {
+      if (id === this.id || pr.recentActive) active++;
+      if (id !== this.id) pr.recentActive = false;
+    }
+    return active >= this.quorum();
+  }
+
+  // ---------------------------------------------------------------- elections
+
+  private hup(kind: CampaignKind): void {
+    if (this.role === 'leader' || !this.prs.has(this.id)) return;
+    this.startCampaign(kind);
+  }
+
+  private startCampaign(kind: CampaignKind): void {
+    let term: number;
+    let type: 'vote' | 'preVote';
+    if (kind === 'pre-election') {
+      this.becomePreCandidate();
+      type = 'preVote';
+      term = this.term + 1; // what our term will be if we win
+    } else {
+      this.becomeCandidate();
+      type = 'vote';
+      term = this.term;
+    }
+    // Our own vote counts only once our term/vote is durable.
+    this.send({ type: type === 'vote' ? 'voteResp' : 'preVoteResp', from: this.id, to: this.id, term, reject: false });
+    for (const id of this.peers) {
+      if (id === this.id) continue;
+      this.send({
+        type,
+        from: this.id,
+        to: id,
+        term,
+        index: this.log.lastIndex(),
+        logTerm: this.log.lastTerm(),
+        transfer: kind === 'transfer',
+      });
+    }
+  }
+
+  /** Raft §5.2, §5.4.1: one vote per term, only for an up-to-date log. */
+  private handleVote(m: VoteMessage): void {
+    const canVote =
+      this.vote === m.from ||
+      (this.vote === null && this.lead === null) ||
+      (m.type === 'preVote' && m.term > this.term);
+    const respType = m.type === 'vote' ? 'voteResp' : 'preVoteResp';
+    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
+      // A pre-vote is answered in the term it asks for, so the pre-candidate can count it.
+      this.send({ type: respType, from: this.id, to: m.from, term: m.term, reject: false });
+      if (m.type === 'vote') {
+        // Reset the election timer only when granting (1.2 item 6).
+        this.electionElapsed = 0;
+        this.vote = m.from;
+      }
+    } else {
+      this.send({ type: respType, from: this.id, to: m.from, term: this.term, reject: true });
+    }
+  }
+
+  private poll(from: NodeId, granted: boolean): VoteOutcome {
+    if (!this.votes.has(from)) this.votes.set(from, granted);
+    let yes = 0;
+    let no = 0;
+    for (const v of this.votes.values()) {
+      if (v) yes++;
+      else no++;
+    }
+    if (yes >= this.quorum()) return 'won';
+    if (no >= this.quorum()) return 'lost';
+    return 'pending';
+  }
+
+  private quorum(): number {
+    return Math.floor(this.peers.length / 2) + 1;
+  }
+
+  // ---------------------------------------------------------------- per-role step
+
+  private stepFollower(m: Message): void {
+    switch (m.type) {
+      case 'app':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.handleAppend(m);
+        break;
+      case 'heartbeat':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.handleHeartbeat(m);
+        break;
+      case 'timeoutNow':
+        // Transfer: campaign at once, skipping pre-vote and others' leader stickiness.
+        this.hup('transfer');
+        break;
+      case 'readIndexResp':
+        this.readStates.push({ index: m.index, ctx: m.ctx });
+        break;
+      default:
+        // Stale responses from an earlier role of ours.
+        break;
+    }
+  }
+
+  private stepCandidate(m: Message): void {
+    switch (m.type) {
+      case 'app':
+        this.becomeFollower(m.term, m.from);
+        this.handleAppend(m);
+        break;
+      case 'heartbeat':
+        this.becomeFollower(m.term, m.from);
+        this.handleHeartbeat(m);
+        break;
+      case 'voteResp':
+      case 'preVoteResp': {
+        const expected = this.role === 'pre-candidate' ? 'preVoteResp' : 'voteResp';
+        if (m.type !== expected) break;
+        const outcome = this.poll(m.from, !m.reject);
+        if (outcome === 'won') {
+          if (this.role === 'pre-candidate') this.startCampaign('election');
+          else {
+            this.becomeLeader();
+            this.bcastAppend();
+          }
+        } else if (outcome === 'lost') {
+          this.becomeFollower(this.term, null);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private stepLeader(m: Message): void {
+    switch (m.type) {
+      case 'appResp':
+        this.handleAppendResponse(m);
+        break;
+      case 'heartbeatResp':
+        this.handleHeartbeatResponse(m);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------- replication (follower)
+
+  private appResp(to: NodeId, index: number): AppendResponseMessage {
+    return { type: 'appResp', from: this.id, to, term: this.term, index, reject: false, rejectHint: 0, logTerm: 0 };
+  }
+
+  /** Raft §5.3: log matching, conflict truncation, commit never rewinds. */
+  private handleAppend(m: AppendMessage): void {
+    if (m.index < this.log.committed) {
+      // Everything up to our commit index is known to match: say so instead of rejecting.
+      this.send(this.appResp(m.from, this.log.committed));
+      return;
+    }
+    const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
+    if (lastNew !== undefined) {
+      this.send(this.appResp(m.from, lastNew));
+      return;
+    }
+    // Fast backtracking hint: the largest entry at or below the probe with term <= probe's term.
+    const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
+    this.send({
+      type: 'appResp',
+      from: this.id,
+      to: m.from,
+      term: this.term,
+      index: m.index,
+      reject: true,
+      rejectHint: hint.index,
+      logTerm: hint.term,
+    });
+  }
+
+  private handleHeartbeat(m: HeartbeatMessage): void {
+    // The leader sends min(match, commit), so this never passes our matching prefix.
+    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+    this.send({ type: 'heartbeatResp', from: this.id, to: m.from, term: this.term, round: m.round });
+  }
+
+  // ---------------------------------------------------------------- replication (leader)
+
+  private appendProposals(batch: Uint8Array[]): ProposeResult {
+    if (this.leadTransferee !== null) return 'dropped'; // thesis §3.10: no new work during transfer
+    this.appendEntries(batch.map((data) => ({ type: 'normal', data })));
+    this.proposalsToSend = true; // batched: one append per follower at the next flush
+    return 'ok';
+  }
+
+  private appendEntries(items: { type: Entry['type']; data: Uint8Array }[]): void {
+    let index = this.log.lastIndex();
+    const entries: Entry[] = items.map((it) => ({ index: ++index, term: this.term, type: it.type, data: it.data }));
+    this.log.append(entries);
+    // Self-ack, delivered by advance() once these entries are durable (1.1 item 2).
+    this.send(this.appResp(this.id, index));
+  }
+
+  /** Sends pending batched work: proposals appended and ReadIndex requests queued. */
+  private flush(): void {
+    if (this.role !== 'leader') return;
+    if (this.proposalsToSend) {
+      this.proposalsToSend = false;
+      this.bcastAppend();
+    }
+    if (this.readOnly.hasUnsent()) this.bcastHeartbeat(this.readOnly.startRound(this.id));
+  }
+
+  private bcastAppend(): void {
+    for (const id of this.peers) if (id !== this.id) this.sendAppend(id);
+  }
+
+  /** Returns whether a message was sent. */
+  private sendAppend(to: NodeId, sendIfEmpty = true): boolean {
+    const pr = this.prs.get(to)!;
+    if (pr.isPaused()) return false;
+    const prevIndex = pr.next - 1;
+    const prevTerm = this.log.term(prevIndex);
+    const entries = this.log.slice(pr.next, this.log.lastIndex() + 1, this.maxMsgBytes);
+    // TODO(snapshots): a compacted prefix needs InstallSnapshot; until then the peer waits.
+    if (prevTerm === undefined || entries === undefined) return false;
+    if (entries.length === 0 && !sendIfEmpty) return false;
+    this.send({ type: 'app', from: this.id, to, term: this.term, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed });
+    pr.sentEntries(entries.length, prevIndex + entries.length);
+    return true;
+  }
+
+  private bcastHeartbeat(round: number): void {
+    for (const id of this.peers) {
+      if (id === this.id) continue;
+      const pr = this.prs.get(id)!;
+      // Never tell a follower to commit past what it is known to hold.
+      const commit = Math.min(pr.match, this.log.committed);
+      this.send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit, round });
+    }
+  }
+
+  private handleAppendResponse(m: AppendResponseMessage): void {
+    const pr = this.prs.get(m.from);
+    if (pr === undefined) return;
+    if (m.from === this.id) {
+      if (pr.maybeUpdate(m.index) && this.maybeCommit()) this.bcastAppend();
+      return;
+    }
+    pr.recentActive = true;
+    if (m.reject) {
+      // Mirror of the follower's hint over our own log: skip its whole divergent term at once.
+      let hint = m.rejectHint;
+      if (m.logTerm > 0) hint = this.log.findConflictByTerm(m.rejectHint, m.logTerm).index;
+      if (pr.maybeDecrTo(m.index, hint)) {
+        if (pr.state === 'replicate') pr.becomeProbe();
+        this.sendAppend(m.from);
+      }
+      return;
+    }
+    const wasPaused = pr.isPaused();
+    if (!pr.maybeUpdate(m.index)) return;
+    if (pr.state === 'probe') pr.becomeReplicate();
+    if (this.maybeCommit()) this.bcastAppend();
+    else if (wasPaused) this.sendAppend(m.from);
+    // Pipelining: keep the window full.
+    while (this.sendAppend(m.from, false)) {
+      /* send until paused or caught up */
+    }
+    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
+      this.send({ type: 'timeoutNow', from: this.id, to: m.from, term: this.term });
+    }
+  }
+
+  private handleHeartbeatResponse(m: HeartbeatResponseMessage): void {
+    const pr = this.prs.get(m.from);
+    if (pr === undefined) return;
+    pr.recentActive = true;
+    pr.probeSent = false;
+    if (pr.match < this.log.lastIndex()) this.sendAppend(m.from);
+    if (m.round > 0) {
+      for (const req of this.readOnly.recvAck(m.round, m.from, this.quorum())) this.answerRead(req);
+    }
+  }
+
+  /**
+   * Raft §5.4.2: commit by counting replicas only for an entry of the current term; earlier
+   * entries are committed indirectly (Figure 8).
+   */
+  private maybeCommit(): boolean {
+    const matches = [...this.prs.values()].map((p) => p.match).sort((a, b) => b - a);
+    const quorumIndex = matches[this.quorum() - 1];
+    if (this.log.term(quorumIndex) !== this.term) return false;
+    if (!this.log.commitTo(quorumIndex)) return false;
+    // The first commit of our term establishes the commit index: held reads may proceed.
+    const held = this.pendingReads;
+    this.pendingReads = [];
+    for (const req of held) this.handleReadIndex(req);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- reads (thesis §6.4)
+
+  private handleReadIndex(req: ReadRequest): void {
+    // (a) Wait until an entry of the current term is committed (the no-op).
+    if (this.log.term(this.log.committed) !== this.term) {
+      this.pendingReads.push(req);
+      return;
+    }
+    // (b) The read index is the commit index at arrival.
+    const withIndex: ReadRequest = { ...req, index: this.log.committed };
+    if (this.peers.length === 1) {
+      this.answerRead(withIndex);
+      return;
+    }
+    // (c) Confirmed by the next heartbeat round acked by a quorum (started at flush: batched).
+    this.readOnly.add(withIndex);
+  }
+
+  private answerRead(req: ReadRequest): void {
+    if (req.from === this.id) this.readStates.push({ index: req.index, ctx: req.ctx });
+    else this.send({ type: 'readIndexResp', from: this.id, to: req.from, term: this.term, index: req.index, ctx: req.ctx });
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /**
+   * Messages that depend on durable state wait for persistence: append acks, vote answers, and
+   * vote requests (a candidate whose term/vote was lost in a crash could otherwise be elected
+   * twice in one term, the second time with a different log). Everything else may leave at once,
+   * including the leader's appends (thesis §10.2.1: the leader writes in parallel).
+   */
+  private send(m: Message): void {
+    const afterPersist =
+      m.type === 'appResp' || m.type === 'voteResp' || m.type === 'preVoteResp' || m.type === 'vote';
+    if (m.to === this.id) {
+      if (afterPersist) this.selfAfterPersist.push(m);
+      return;
+    }
+    if (afterPersist) this.msgsAfterPersist.push(m);
+    else this.msgsNow.push(m);
+  }
+
+  private softState(): SoftState {
+    return { role: this.role, leader: this.lead };
+  }
+
+  private hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+}
+
+function sameSoft(a: SoftState, b: SoftState): boolean {
+  return a.role === b.role && a.leader === b.leader;
+}
+
+function sameHard(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
+

@@ -1,0 +1,64 @@
+import type { Entry, Message, Ready, Status } from '../types';
+
+const dec = new TextDecoder();
+
+/** `3@t2 "x"`: index 3 of term 2; `noop` for a term's opening entry. */
+export function describeEntry(e: Entry): string {
+  return e.type === 'noop' ? `${e.index}@t${e.term} noop` : `${e.index}@t${e.term} ${JSON.stringify(dec.decode(e.data))}`;
+}
+
+export function describeEntries(es: readonly Entry[]): string {
+  return `[${es.map(describeEntry).join(', ')}]`;
+}
+
+export function describeMessage(m: Message): string {
+  const head = `${m.from}->${m.to} ${m.type} t${m.term}`;
+  switch (m.type) {
+    case 'app':
+      return `${head} prev=${m.index}@t${m.logTerm} commit=${m.commit} entries=${describeEntries(m.entries)}`;
+    case 'appResp':
+      return m.reject
+        ? `${head} reject index=${m.index} hint=${m.rejectHint}@t${m.logTerm}`
+        : `${head} index=${m.index}`;
+    case 'vote':
+    case 'preVote':
+      return `${head} last=${m.index}@t${m.logTerm}${m.transfer ? ' transfer' : ''}`;
+    case 'voteResp':
+    case 'preVoteResp':
+      return `${head}${m.reject ? ' reject' : ''}`;
+    case 'heartbeat':
+      return `${head} commit=${m.commit}${m.round ? ` round=${m.round}` : ''}`;
+    case 'heartbeatResp':
+      return `${head}${m.round ? ` round=${m.round}` : ''}`;
+    case 'prop':
+      return `${head} data=[${m.data.map((d) => JSON.stringify(dec.decode(d))).join(', ')}]`;
+    case 'readIndex':
+      return `${head} ctx=${JSON.stringify(dec.decode(m.ctx))}`;
+    case 'readIndexResp':
+      return `${head} index=${m.index} ctx=${JSON.stringify(dec.decode(m.ctx))}`;
+    case 'timeoutNow':
+      return head;
+  }
+}
+
+export function describeReady(rd: Ready): string[] {
+  const out: string[] = [];
+  if (rd.softState) out.push(`soft: role=${rd.softState.role} leader=${rd.softState.leader ?? '-'}`);
+  if (rd.hardState) out.push(`hard: term=${rd.hardState.term} vote=${rd.hardState.vote ?? '-'} commit=${rd.hardState.commit}${rd.mustSync ? ' sync' : ''}`);
+  if (rd.entries.length) out.push(`entries: ${describeEntries(rd.entries)}`);
+  if (rd.committed.length) out.push(`apply: ${describeEntries(rd.committed)}`);
+  for (const m of rd.sendNow) out.push(`send: ${describeMessage(m)}`);
+  for (const m of rd.sendAfterPersist) out.push(`send after persist: ${describeMessage(m)}`);
+  for (const r of rd.readStates) out.push(`read-state: index=${r.index} ctx=${JSON.stringify(dec.decode(r.ctx))}`);
+  return out;
+}
+
+export function describeStatus(st: Status): string[] {
+  const out = [
+    `${st.id}: ${st.role} term=${st.term} vote=${st.vote ?? '-'} leader=${st.leader ?? '-'} commit=${st.commit} applied=${st.applied} last=${st.lastIndex}`,
+  ];
+  for (const [id, p] of Object.entries(st.progress ?? {})) {
+    out.push(`  ${id}: ${p.state} match=${p.match} next=${p.next}${p.inflight ? ` inflight=${p.inflight}` : ''}`);
+  }
+  return out;
+}
