@@ -1,11 +1,10 @@
-import { IdentityStore } from '@trent/auth';
 import { NodeConfig } from '@trent/config';
 import { DomainKey } from '@trent/crypto';
 import { KmsService, ReplicaFanout, ToPrimary, ToReplica } from '@trent/kms';
 import { LevelKvStore } from '@trent/storage';
 import cluster, { Worker } from 'node:cluster';
-import { readFileSync } from 'node:fs';
 import pino from 'pino';
+import { loadIdentities } from './identities';
 
 /** How long a worker may take to apply an entry before it is stopped (it then serves nothing). */
 const REPLICA_ACK_TIMEOUT_MS = 5_000;
@@ -21,7 +20,7 @@ const WORKER_STOP_GRACE_MS = 5_000;
 export async function runPrimary(config: NodeConfig): Promise<void> {
   const log = pino({ level: config.logLevel, base: { region: config.region, node: config.nodeId, role: 'primary' } });
   // Workers read the identities file too; a bad one must stop the node here, not loop worker restarts.
-  if (config.identitiesFile) IdentityStore.fromConfig(JSON.parse(readFileSync(config.identitiesFile, 'utf8')));
+  loadIdentities(config);
   const domainKey = await DomainKey.loadOrCreate(config.domainKeyFile);
   const store = await LevelKvStore.open(config.dataDir);
   const fatal = (e: Error) => {

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { IdentityStore } from '@trent/auth';
 import { NodeConfig } from '@trent/config';
 import { DomainKey } from '@trent/crypto';
 import { KmsService, ToPrimary, ToReplica } from '@trent/kms';
@@ -7,8 +6,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import cluster from 'node:cluster';
-import { readFileSync } from 'node:fs';
 import { AwsExceptionFilter } from './aws-exception.filter';
+import { loadIdentities } from './identities';
 import { NodeModule } from './node.module';
 
 /** Large enough for the biggest KMS request (a 128 KiB key policy plus tags); AWS refuses more. */
@@ -19,7 +18,7 @@ const BODY_LIMIT = 1024 * 1024;
  * applied state that the primary keeps current. Exits when the primary goes away.
  */
 export async function runWorker(config: NodeConfig): Promise<void> {
-  const identities = config.identitiesFile ? IdentityStore.fromConfig(JSON.parse(readFileSync(config.identitiesFile, 'utf8'))) : IdentityStore.default();
+  const identities = loadIdentities(config);
   const domainKey = await DomainKey.loadOrCreate(config.domainKeyFile);
   const inbox = new Inbox();
   process.send!({ t: 'ready' } satisfies ToPrimary);

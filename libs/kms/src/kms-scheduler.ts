@@ -38,7 +38,6 @@ export class KmsScheduler {
     const cmd: Command = { requestId: `scheduler-${randomUUID()}`, now, accountId, body };
     this.ctx.log
       .propose(cmd)
-      .then(() => body.type === 'DeleteKey' && this.ctx.materials.forget(accountId, body.keyId))
       .catch(this.onError)
       .finally(() => this.inFlight.delete(tag));
     return 1;

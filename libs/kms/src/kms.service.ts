@@ -50,10 +50,6 @@ export class KmsService {
   }
 
   /** The node's log owner: LevelDB, the log, and the time-driven work. */
-  static async open(opts: KmsServiceOptions): Promise<KmsService> {
-    return (await KmsService.openPrimary(opts)).service;
-  }
-
   static async openPrimary(opts: KmsServiceOptions): Promise<{ service: KmsService; log: SingleNodeLog }> {
     const state = await KmsState.load(opts.store);
     const machine = new KmsStateMachine(state, { region: opts.region }, APPLIERS);
@@ -87,10 +83,6 @@ export class KmsService {
 
   snapshot(): StateSnapshot {
     return this.ctx.state.snapshot();
-  }
-
-  implements(operation: string): boolean {
-    return OPERATIONS.has(operation);
   }
 
   /**

@@ -1,10 +1,10 @@
 import { Applier } from '../../state/kms-state-machine';
-import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+import { commit, keyForApply, usableKey, KmsOperation } from '../shared/operation';
 
 export const CancelKeyDeletion: KmsOperation = {
   name: 'CancelKeyDeletion',
   async handle(ctx, scope, input) {
-    const { key, arn } = keyForWrite(ctx, scope, input.KeyId, 'CancelKeyDeletion');
+    const { key, arn } = usableKey(ctx, scope, input.KeyId, 'CancelKeyDeletion');
     await commit(ctx, scope, { type: 'CancelKeyDeletion', keyId: key.keyId });
     return { KeyId: arn };
   },

@@ -3,7 +3,7 @@ import { aliasArn } from '../../model/arn';
 import { KmsState } from '../../state/kms-state';
 import { Applier } from '../../state/kms-state-machine';
 import { assertAliasName } from '../shared/alias-name';
-import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+import { commit, keyForApply, usableKey, KmsOperation } from '../shared/operation';
 
 /** AWS resource quota: aliases per KMS key. */
 export const MAX_ALIASES_PER_KEY = 50;
@@ -12,7 +12,7 @@ export const CreateAlias: KmsOperation = {
   name: 'CreateAlias',
   async handle(ctx, scope, input) {
     assertAliasName(input.AliasName);
-    const { key } = keyForWrite(ctx, scope, input.TargetKeyId, 'CreateAlias');
+    const { key } = usableKey(ctx, scope, input.TargetKeyId, 'CreateAlias');
     // Checked here for a fast answer with no log entry, and again in apply (authoritative).
     assertAliasFree(ctx.state, ctx.region, scope.caller.accountId, input.AliasName);
     assertAliasQuota(ctx.state, scope.caller.accountId, key.keyId);

@@ -1,12 +1,12 @@
 import { keyArn } from '../../model/arn';
 import { Applier } from '../../state/kms-state-machine';
-import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+import { commit, keyForApply, usableKey, KmsOperation } from '../shared/operation';
 import { assertRotatable } from '../shared/rotation';
 
 export const DisableKeyRotation: KmsOperation = {
   name: 'DisableKeyRotation',
   async handle(ctx, scope, input) {
-    const { key, arn } = keyForWrite(ctx, scope, input.KeyId, 'DisableKeyRotation');
+    const { key, arn } = usableKey(ctx, scope, input.KeyId, 'DisableKeyRotation');
     assertRotatable(key, arn);
     await commit(ctx, scope, { type: 'DisableKeyRotation', keyId: key.keyId });
     return {};

@@ -1,10 +1,10 @@
 import { Applier } from '../../state/kms-state-machine';
-import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+import { commit, keyForApply, usableKey, KmsOperation } from '../shared/operation';
 
 export const DisableKey: KmsOperation = {
   name: 'DisableKey',
   async handle(ctx, scope, input) {
-    const { key } = keyForWrite(ctx, scope, input.KeyId, 'DisableKey');
+    const { key } = usableKey(ctx, scope, input.KeyId, 'DisableKey');
     await commit(ctx, scope, { type: 'DisableKey', keyId: key.keyId });
     return {};
   },

@@ -1,12 +1,12 @@
 import { keyArn } from '../../model/arn';
 import { Applier } from '../../state/kms-state-machine';
-import { commit, DAY_MS, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+import { commit, DAY_MS, keyForApply, usableKey, KmsOperation } from '../shared/operation';
 import { assertRotatable, DEFAULT_ROTATION_PERIOD_DAYS } from '../shared/rotation';
 
 export const EnableKeyRotation: KmsOperation = {
   name: 'EnableKeyRotation',
   async handle(ctx, scope, input) {
-    const { key, arn } = keyForWrite(ctx, scope, input.KeyId, 'EnableKeyRotation');
+    const { key, arn } = usableKey(ctx, scope, input.KeyId, 'EnableKeyRotation');
     assertRotatable(key, arn);
     await commit(ctx, scope, { type: 'EnableKeyRotation', keyId: key.keyId, periodDays: input.RotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_DAYS });
     return {};

@@ -1,10 +1,10 @@
 import { Applier } from '../../state/kms-state-machine';
-import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+import { commit, keyForApply, usableKey, KmsOperation } from '../shared/operation';
 
 export const EnableKey: KmsOperation = {
   name: 'EnableKey',
   async handle(ctx, scope, input) {
-    const { key } = keyForWrite(ctx, scope, input.KeyId, 'EnableKey');
+    const { key } = usableKey(ctx, scope, input.KeyId, 'EnableKey');
     await commit(ctx, scope, { type: 'EnableKey', keyId: key.keyId });
     return {};
   },

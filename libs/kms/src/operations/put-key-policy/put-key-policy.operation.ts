@@ -1,12 +1,12 @@
 import { Applier } from '../../state/kms-state-machine';
-import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+import { commit, keyForApply, usableKey, KmsOperation } from '../shared/operation';
 import { validatePolicy } from '../shared/policy';
 import { assertDefaultPolicyName } from '../shared/policy-name';
 
 export const PutKeyPolicy: KmsOperation = {
   name: 'PutKeyPolicy',
   async handle(ctx, scope, input) {
-    const { key } = keyForWrite(ctx, scope, input.KeyId, 'PutKeyPolicy');
+    const { key } = usableKey(ctx, scope, input.KeyId, 'PutKeyPolicy');
     assertDefaultPolicyName(input.PolicyName);
     await commit(ctx, scope, { type: 'PutKeyPolicy', keyId: key.keyId, policy: validatePolicy(input.Policy) });
     return {};

@@ -1,10 +1,10 @@
-import { commit, keyForWrite, KmsOperation } from '../shared/operation';
+import { commit, usableKey, KmsOperation } from '../shared/operation';
 import { assertOnDemandQuota, assertRotatable } from '../shared/rotation';
 
 export const RotateKeyOnDemand: KmsOperation = {
   name: 'RotateKeyOnDemand',
   async handle(ctx, scope, input) {
-    const { key, arn } = keyForWrite(ctx, scope, input.KeyId, 'RotateKeyOnDemand');
+    const { key, arn } = usableKey(ctx, scope, input.KeyId, 'RotateKeyOnDemand');
     assertRotatable(key, arn);
     assertOnDemandQuota(key.rotation.onDemandCount, arn);
     const material = ctx.materials.create(key.keyId, key.materials.length + 1, ctx.clock.now(), 'ON_DEMAND');

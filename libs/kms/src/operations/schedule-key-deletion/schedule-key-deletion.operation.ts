@@ -2,7 +2,7 @@ import { Errors } from '../../errors/kms-errors';
 import { KeyRecord } from '../../model/key-record';
 import { Applier } from '../../state/kms-state-machine';
 import { epochSeconds } from '../shared/key-metadata';
-import { commit, DAY_MS, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+import { commit, DAY_MS, keyForApply, usableKey, KmsOperation } from '../shared/operation';
 
 export const ScheduleKeyDeletion: KmsOperation = {
   name: 'ScheduleKeyDeletion',
@@ -12,7 +12,7 @@ export const ScheduleKeyDeletion: KmsOperation = {
     if (days < 7 || days > 30) {
       throw Errors.validation(`1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value ${days < 7 ? 'greater than or equal to 7' : 'less than or equal to 30'}`);
     }
-    const { key, arn } = keyForWrite(ctx, scope, input.KeyId, 'ScheduleKeyDeletion');
+    const { key, arn } = usableKey(ctx, scope, input.KeyId, 'ScheduleKeyDeletion');
     const scheduled: KeyRecord = await commit(ctx, scope, { type: 'ScheduleKeyDeletion', keyId: key.keyId, pendingWindowDays: days });
     return { KeyId: arn, DeletionDate: epochSeconds(scheduled.deletionDate!), KeyState: scheduled.state, PendingWindowInDays: days };
   },

@@ -39,9 +39,12 @@ export function assertNotDryRun(input: { DryRun?: boolean }): void {
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Before proposing a write: the key a KeyId names (key id or ARN) and its ARN, checked against the key-state table. */
-export function keyForWrite(ctx: KmsContext, scope: RequestScope, keyRef: string, operation: RuledOperation): { key: KeyRecord; arn: string } {
-  const key = resolveKey(ctx.state, ctx.region, scope.caller.accountId, keyRef, { allowAlias: false });
+/**
+ * The key a KeyId names and its ARN, checked against the key-state table for `operation`. Aliases
+ * count only where AWS accepts them (crypto operations, DescribeKey); elsewhere a key id or ARN.
+ */
+export function usableKey(ctx: KmsContext, scope: RequestScope, keyRef: string, operation: RuledOperation, opts: { allowAlias: boolean } = { allowAlias: false }): { key: KeyRecord; arn: string } {
+  const key = resolveKey(ctx.state, ctx.region, scope.caller.accountId, keyRef, opts);
   const arn = keyArn(ctx.region, key.accountId, key.keyId);
   assertKeyStateAllows(operation, key, arn);
   return { key, arn };

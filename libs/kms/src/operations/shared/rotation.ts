@@ -1,9 +1,7 @@
 import { Errors } from '../../errors/kms-errors';
-import { keyArn } from '../../model/arn';
 import { KeyRecord } from '../../model/key-record';
 import { KmsContext, RequestScope } from '../../kms-context';
-import { assertKeyStateAllows } from '../../rules/key-state-rules';
-import { resolveKey } from './key-resolver';
+import { usableKey } from './operation';
 
 export const DEFAULT_ROTATION_PERIOD_DAYS = 365;
 /** AWS quota: on-demand rotations per key (not adjustable). */
@@ -23,9 +21,7 @@ export function assertOnDemandQuota(count: number, arn: string): void {
 
 /** For the rotation reads: the key a KeyId names, allowed in its state, and one that rotation applies to. */
 export function rotatableKeyForRead(ctx: KmsContext, scope: RequestScope, keyRef: string, operation: 'GetKeyRotationStatus' | 'ListKeyRotations'): { key: KeyRecord; arn: string } {
-  const key = resolveKey(ctx.state, ctx.region, scope.caller.accountId, keyRef, { allowAlias: false });
-  const arn = keyArn(ctx.region, key.accountId, key.keyId);
-  assertKeyStateAllows(operation, key, arn);
+  const { key, arn } = usableKey(ctx, scope, keyRef, operation);
   assertRotatable(key, arn);
   return { key, arn };
 }

@@ -6,14 +6,13 @@ import { currentMaterial, KeyMaterialVersion, KeyRecord } from '../../model/key-
 import { assertKeyStateAllows, RuledOperation } from '../../rules/key-state-rules';
 import { KmsContext, RequestScope } from '../../kms-context';
 import { resolveKey } from './key-resolver';
+import { usableKey } from './operation';
 
 type SymmetricOperation = Extract<RuledOperation, 'Encrypt' | 'Decrypt' | 'ReEncrypt' | 'GenerateDataKey' | 'GenerateDataKeyWithoutPlaintext'>;
 
 /** A key that may encrypt now: resolved (alias allowed), in a usable state, symmetric. */
 export function encryptionKey(ctx: KmsContext, scope: RequestScope, keyRef: string, operation: SymmetricOperation, algorithm?: string): { key: KeyRecord; arn: string } {
-  const key = resolveKey(ctx.state, ctx.region, scope.caller.accountId, keyRef, { allowAlias: true });
-  const arn = keyArn(ctx.region, key.accountId, key.keyId);
-  assertKeyStateAllows(operation, key, arn);
+  const { key, arn } = usableKey(ctx, scope, keyRef, operation, { allowAlias: true });
   assertSymmetricUse(key, arn, operation, algorithm);
   return { key, arn };
 }

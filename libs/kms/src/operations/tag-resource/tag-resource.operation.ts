@@ -1,11 +1,11 @@
 import { Applier } from '../../state/kms-state-machine';
-import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+import { commit, keyForApply, usableKey, KmsOperation } from '../shared/operation';
 import { validateTags } from '../shared/tags';
 
 export const TagResource: KmsOperation = {
   name: 'TagResource',
   async handle(ctx, scope, input) {
-    const { key } = keyForWrite(ctx, scope, input.KeyId, 'TagResource');
+    const { key } = usableKey(ctx, scope, input.KeyId, 'TagResource');
     validateTags(input.Tags, key.tags);
     await commit(ctx, scope, { type: 'TagResource', keyId: key.keyId, tags: input.Tags });
     return {};

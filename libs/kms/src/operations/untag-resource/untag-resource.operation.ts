@@ -1,10 +1,10 @@
 import { Applier } from '../../state/kms-state-machine';
-import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+import { commit, keyForApply, usableKey, KmsOperation } from '../shared/operation';
 
 export const UntagResource: KmsOperation = {
   name: 'UntagResource',
   async handle(ctx, scope, input) {
-    const { key } = keyForWrite(ctx, scope, input.KeyId, 'UntagResource');
+    const { key } = usableKey(ctx, scope, input.KeyId, 'UntagResource');
     await commit(ctx, scope, { type: 'UntagResource', keyId: key.keyId, tagKeys: input.TagKeys });
     return {};
   },

@@ -4,7 +4,7 @@ import { KeyRecord } from '../../model/key-record';
 import { KmsState } from '../../state/kms-state';
 import { Applier } from '../../state/kms-state-machine';
 import { assertAliasName } from '../shared/alias-name';
-import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+import { commit, keyForApply, usableKey, KmsOperation } from '../shared/operation';
 import { assertAliasQuota } from '../create-alias/create-alias.operation';
 
 export const UpdateAlias: KmsOperation = {
@@ -13,7 +13,7 @@ export const UpdateAlias: KmsOperation = {
     assertAliasName(input.AliasName);
     const accountId = scope.caller.accountId;
     if (!ctx.state.alias(accountId, input.AliasName)) throw Errors.aliasNotFound(aliasArn(ctx.region, accountId, input.AliasName));
-    const { key } = keyForWrite(ctx, scope, input.TargetKeyId, 'UpdateAlias');
+    const { key } = usableKey(ctx, scope, input.TargetKeyId, 'UpdateAlias');
     assertRetarget(ctx.state, ctx.region, accountId, input.AliasName, key);
     await commit(ctx, scope, { type: 'UpdateAlias', aliasName: input.AliasName, targetKeyId: key.keyId });
     return {};

@@ -1,10 +1,10 @@
 import { Applier } from '../../state/kms-state-machine';
-import { commit, keyForApply, keyForWrite, KmsOperation } from '../shared/operation';
+import { commit, keyForApply, usableKey, KmsOperation } from '../shared/operation';
 
 export const UpdateKeyDescription: KmsOperation = {
   name: 'UpdateKeyDescription',
   async handle(ctx, scope, input) {
-    const { key } = keyForWrite(ctx, scope, input.KeyId, 'UpdateKeyDescription');
+    const { key } = usableKey(ctx, scope, input.KeyId, 'UpdateKeyDescription');
     await commit(ctx, scope, { type: 'UpdateKeyDescription', keyId: key.keyId, description: input.Description });
     return {};
   },
