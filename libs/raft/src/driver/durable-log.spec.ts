@@ -1,0 +1,50 @@
+import { MemoryKvStore, StorageError } from '@trent/storage';
+import type { Entry, Ready } from '../types';
+import { DurableLog, RaftKeys } from './durable-log';
+
+const entry = (index: number, term: number, text = `e${index}`): Entry => ({ index, term, type: 'normal', data: Buffer.from(text) });
+const ready = (entries: Entry[], hardState?: Ready['hardState']): Ready => ({ entries, hardState, committed: [], readStates: [], sendNow: [], sendAfterPersist: [], mustSync: true });
+
+async function write(store: MemoryKvStore, log: DurableLog, rd: Ready) {
+  await store.batch(log.opsFor(rd));
+  log.stable(rd);
+}
+
+describe(DurableLog.name, () => {
+  it('should reload entries and hard state exactly as written', async () => {
+    const store = new MemoryKvStore();
+    const log = await DurableLog.load(store);
+    await write(store, log, ready([entry(1, 1), entry(2, 1)], { term: 1, vote: 'a', commit: 1 }));
+    const again = await DurableLog.load(store);
+    expect(again.view.lastIndex()).toBe(2);
+    expect(again.view.initialState().hardState).toEqual({ term: 1, vote: 'a', commit: 1 });
+    expect(Buffer.from((again.view.entries(2, 3) as Entry[])[0].data).toString()).toBe('e2');
+  });
+
+  it('should delete the suffix an overwrite replaces', async () => {
+    const store = new MemoryKvStore();
+    const log = await DurableLog.load(store);
+    await write(store, log, ready([entry(1, 1), entry(2, 1), entry(3, 1)]));
+    await write(store, log, ready([entry(2, 2)]));
+    const again = await DurableLog.load(store);
+    expect(again.view.lastIndex()).toBe(2);
+    expect(again.view.term(2)).toBe(2);
+  });
+
+  it('should refuse a record whose checksum does not match', async () => {
+    const store = new MemoryKvStore();
+    const log = await DurableLog.load(store);
+    await write(store, log, ready([entry(1, 1, 'original')]));
+    const record = (await store.get<Record<string, unknown>>(RaftKeys.entry(1)))!;
+    await store.batch([{ type: 'put', key: RaftKeys.entry(1), value: { ...record, d: Buffer.from('tampered').toString('base64') } }]);
+    await expect(DurableLog.load(store)).rejects.toThrow(StorageError);
+  });
+
+  it('should refuse a log with a gap', async () => {
+    const store = new MemoryKvStore();
+    const log = await DurableLog.load(store);
+    await write(store, log, ready([entry(1, 1), entry(2, 1), entry(3, 1)]));
+    await store.batch([{ type: 'del', key: RaftKeys.entry(2) }]);
+    await expect(DurableLog.load(store)).rejects.toThrow(/gap/);
+  });
+});
