@@ -1,6 +1,8 @@
 import { NodeConfig } from '@trent/config';
 import { DomainKey } from '@trent/crypto';
 import { KmsService, ReplicaFanout, ToPrimary, ToReplica } from '@trent/kms';
+import { isKmsError, KmsErrorCode } from '@trent/protocol';
+import { RaftNode, TcpTransport } from '@trent/raft';
 import { LevelKvStore } from '@trent/storage';
 import cluster, { Worker } from 'node:cluster';
 import pino from 'pino';
@@ -27,7 +29,43 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
     log.fatal({ err: e }, 'storage failed; stopping the node');
     process.exit(70);
   };
-  const { service, log: kmsLog } = await KmsService.openPrimary({ region: config.region, nodeId: config.nodeId, store, domainKey, onFatal: fatal });
+  const voters = Object.keys(config.raft.peers);
+  let raft: RaftNode | undefined;
+  let transport: TcpTransport | undefined;
+  const { service, log: kmsLog } = await KmsService.openPrimary({
+    region: config.region,
+    nodeId: config.nodeId,
+    store,
+    domainKey,
+    onFatal: fatal,
+    quorumReads: voters.length > 1,
+    openConsensus: async (stateMachine, applied) => {
+      const node = await RaftNode.open({
+        id: config.nodeId,
+        peers: voters,
+        store,
+        stateMachine,
+        applied,
+        tickMs: config.raft.tickMs,
+        electionTicks: config.raft.electionTicks,
+        heartbeatTicks: 1,
+        onFatal: fatal,
+      });
+      raft = node;
+      transport = await TcpTransport.listen({
+        id: config.nodeId,
+        cluster: config.region,
+        listen: { host: config.raft.host, port: config.raft.port },
+        peers: config.raft.peers,
+        onMessage: (m) => node.step(m),
+        log,
+      });
+      node.connect(transport);
+      // Alone in its Region, a node need not wait an election timeout to lead.
+      if (voters.length === 1) node.campaign();
+      return node;
+    },
+  });
 
   let stopping = false;
   const workers = new Map<number, Worker>();
@@ -39,7 +77,7 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
   kmsLog.onApplied(async (entries) => {
     await fanout.applied(entries, kmsLog.status());
     // Moving the clock can make deletions and rotations due at once.
-    if (entries.some((e) => e.cmd.body.type === 'AdvanceClock')) setImmediate(() => service.runDueWork());
+    if (entries.some((e) => e.cmd?.body.type === 'AdvanceClock')) setImmediate(() => service.runDueWork());
   });
 
   const fork = (): void => {
@@ -55,7 +93,12 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
       else if (m.t === 'propose') {
         kmsLog.propose(m.cmd).then(
           (result) => send({ t: 'result', id: m.id, result }),
-          (e: Error) => send({ t: 'rejected', id: m.id, message: e.message }),
+          (e: Error) => send({ t: 'rejected', id: m.id, ...asKmsFailure(e) }),
+        );
+      } else if (m.t === 'read') {
+        kmsLog.readBarrier().then(
+          () => send({ t: 'readOk', id: m.id, index: kmsLog.publishedIndex }),
+          (e: Error) => send({ t: 'readFailed', id: m.id, ...asKmsFailure(e) }),
         );
       }
     });
@@ -86,12 +129,18 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
     clearInterval(timer);
     await Promise.all([...workers.values()].map((w) => stopWorker(w)));
     await service.close();
+    await transport?.close();
     await store.close();
     process.exit(exitCode);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   log.info({ workers: config.workers, domainKey: domainKey.fingerprint(), applied: kmsLog.status().appliedIndex, keys: service.status().keys }, 'log open; starting workers');
+}
+
+/** A failure as a worker reports it to its client: AWS's error if it is one, else an internal error. */
+function asKmsFailure(e: Error): { code: KmsErrorCode; message: string } {
+  return isKmsError(e) ? { code: e.code, message: e.message } : { code: 'KMSInternalException', message: 'The node failed to process the request.' };
 }
 
 /** SIGTERM, then SIGKILL after the grace period (a stopped or hung worker must not block shutdown). */

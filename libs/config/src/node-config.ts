@@ -16,6 +16,20 @@ export interface NodeConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** HTTP worker processes, each serving reads and crypto from a replica of the applied state. */
   readonly workers: number;
+  readonly raft: RaftConfig;
+}
+
+/** The node's place in its Region's Raft group. */
+export interface RaftConfig {
+  /** Where this node listens for its peers. */
+  readonly host: string;
+  readonly port: number;
+  /** Every voter of the Region (this node included), by node id. One entry: a single-node Region. */
+  readonly peers: Readonly<Record<string, { host: string; port: number }>>;
+  /** Milliseconds per Raft tick; a heartbeat goes out every tick. */
+  readonly tickMs: number;
+  /** Base election timeout in ticks (randomized in [T, 2T)). */
+  readonly electionTicks: number;
 }
 
 const REGION_PATTERN = /^([a-z]+-){2,3}\d+$/;
@@ -59,6 +73,19 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
   const workers = Number(workersText);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) problems.push(`TRENT_WORKERS='${workersText}' must be a number from 1 to 64`);
 
+  const raftPortText = env.TRENT_RAFT_PORT ?? String(port + 1000);
+  const raftPort = Number(raftPortText);
+  if (!Number.isInteger(raftPort) || raftPort < 0 || raftPort > 65535) problems.push(`TRENT_RAFT_PORT='${raftPortText}' must be a port number`);
+  const raftHost = env.TRENT_HOST || '127.0.0.1';
+  const peers = parsePeers(env.TRENT_RAFT_PEERS, nodeId, { host: raftHost, port: raftPort }, problems);
+
+  const tickText = env.TRENT_RAFT_TICK_MS ?? '50';
+  const tickMs = Number(tickText);
+  if (!Number.isInteger(tickMs) || tickMs < 1 || tickMs > 10_000) problems.push(`TRENT_RAFT_TICK_MS='${tickText}' must be a number of milliseconds from 1 to 10000`);
+  const electionText = env.TRENT_RAFT_ELECTION_TICKS ?? '10';
+  const electionTicks = Number(electionText);
+  if (!Number.isInteger(electionTicks) || electionTicks < 2 || electionTicks > 1000) problems.push(`TRENT_RAFT_ELECTION_TICKS='${electionText}' must be a number from 2 to 1000`);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     region,
@@ -71,5 +98,26 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     devMode: devText === '1' || devText === 'true',
     logLevel,
     workers,
+    raft: Object.freeze({ host: raftHost, port: raftPort, peers, tickMs, electionTicks }),
   });
+}
+
+/**
+ * TRENT_RAFT_PEERS='1=127.0.0.1:5567,2=127.0.0.1:5568,3=127.0.0.1:5569' lists the Region's voters.
+ * Unset: this node alone. When set, it must name this node.
+ */
+function parsePeers(text: string | undefined, self: string, own: { host: string; port: number }, problems: string[]): Record<string, { host: string; port: number }> {
+  if (text === undefined || text.trim() === '') return { [self]: own };
+  const peers: Record<string, { host: string; port: number }> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([1-9][0-9]{0,2})=([^:\s]+):(\d{1,5})$/.exec(part);
+    if (!m || Number(m[3]) > 65535) {
+      problems.push(`TRENT_RAFT_PEERS entry '${part}' must look like 2=127.0.0.1:5568`);
+      continue;
+    }
+    if (peers[m[1]]) problems.push(`TRENT_RAFT_PEERS names node ${m[1]} twice`);
+    peers[m[1]] = { host: m[2], port: Number(m[3]) };
+  }
+  if (Object.keys(peers).length > 0 && !peers[self]) problems.push(`TRENT_RAFT_PEERS does not name this node (${self})`);
+  return peers;
 }

@@ -6,7 +6,8 @@ import { KeyMaterialService } from './key-material.service';
 import { Caller, ClusterClock, KmsContext } from './kms-context';
 import { KmsScheduler } from './kms-scheduler';
 import { LogStatus, ReplicatedLog } from './log/replicated-log';
-import { SingleNodeLog } from './log/single-node-log';
+import type { StateMachinePort } from '@trent/raft';
+import { ConsensusNode, DEFAULT_RAFT_KMS_LOG_OPTIONS, RaftKmsLog } from './log/raft-kms-log';
 import { APPLIERS } from './operations/appliers';
 import { OPERATIONS } from './operations/operations';
 import { Command } from './state/command';
@@ -28,6 +29,10 @@ export interface KmsServiceOptions extends CommonOptions {
   store: KvStore;
   /** Called once when storage fails: the node must stop. */
   onFatal: (e: Error) => void;
+  /** Joins the Region's Raft group around the state machine, which has applied `applied` entries. */
+  openConsensus: (stateMachine: StateMachinePort, applied: number) => Promise<ConsensusNode>;
+  /** The Region has more than one voter. */
+  quorumReads: boolean;
 }
 
 export interface KmsStatus extends LogStatus {
@@ -50,10 +55,11 @@ export class KmsService {
   }
 
   /** The node's log owner: LevelDB, the log, and the time-driven work. */
-  static async openPrimary(opts: KmsServiceOptions): Promise<{ service: KmsService; log: SingleNodeLog }> {
+  static async openPrimary(opts: KmsServiceOptions): Promise<{ service: KmsService; log: RaftKmsLog }> {
     const state = await KmsState.load(opts.store);
     const machine = new KmsStateMachine(state, { region: opts.region }, APPLIERS);
-    const log = await SingleNodeLog.open(opts.store, machine, opts.nodeId, opts.onFatal);
+    const log = new RaftKmsLog(machine, { ...DEFAULT_RAFT_KMS_LOG_OPTIONS, quorumReads: opts.quorumReads });
+    log.bind(await opts.openConsensus(log, state.appliedIndex));
     const service = new KmsService(KmsService.context(opts, state, log), log, (e) => opts.onFatal(e as Error));
     return { service, log };
   }

@@ -6,6 +6,11 @@ export interface LogStatus {
   leader: string | null;
   commitIndex: number;
   appliedIndex: number;
+  /**
+   * True when the Region has more than one voter: a node's local state may then miss a write
+   * acknowledged by another node, so reads confirm a read index with the leader first.
+   */
+  quorumReads: boolean;
 }
 
 /**

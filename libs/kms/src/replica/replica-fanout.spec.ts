@@ -2,7 +2,7 @@ import { Command } from '../state/command';
 import { ReplicaFanout } from './replica-fanout';
 import { StateSnapshot, ToReplica } from './replica-messages';
 
-const STATUS = { role: 'leader' as const, term: 1, leader: '1', commitIndex: 0, appliedIndex: 0 };
+const STATUS = { role: 'leader' as const, term: 1, leader: '1', commitIndex: 0, appliedIndex: 0, quorumReads: false };
 const snapshot = (appliedIndex: number): StateSnapshot => ({ appliedIndex, clockOffsetMs: 0, keys: [], aliases: [], sessions: [] });
 const entry = (index: number) => ({ index, cmd: { requestId: `r${index}`, now: 0, accountId: '-', body: { type: 'AdvanceClock', deltaMs: 1 } } as Command });
 

@@ -1,5 +1,5 @@
 import { LogStatus } from '../log/replicated-log';
-import { Command } from '../state/command';
+import type { AppliedEntry } from '../log/raft-kms-log';
 import { ReplicaChannel, StateSnapshot, ToPrimary, ToReplica } from './replica-messages';
 
 interface Replica {
@@ -55,7 +55,7 @@ export class ReplicaFanout {
    * A replica whose snapshot already holds some of them (it joined while they were being written)
    * gets only the rest.
    */
-  applied(entries: ReadonlyArray<{ index: number; cmd: Command }>, status: LogStatus): Promise<void> {
+  applied(entries: readonly AppliedEntry[], status: LogStatus): Promise<void> {
     if (entries.length === 0 || this.replicas.size === 0) return Promise.resolve();
     for (const r of this.replicas.values()) {
       const missing = entries.filter((e) => e.index > r.acked);

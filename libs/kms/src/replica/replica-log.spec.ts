@@ -5,7 +5,7 @@ import { KmsStateMachine } from '../state/kms-state-machine';
 import { ReplicaLog } from './replica-log';
 import { ToPrimary, ToReplica } from './replica-messages';
 
-const STATUS = { role: 'leader' as const, term: 1, leader: '1', commitIndex: 0, appliedIndex: 0 };
+const STATUS = { role: 'leader' as const, term: 1, leader: '1', commitIndex: 0, appliedIndex: 0, quorumReads: false };
 const clock = (deltaMs: number, requestId: string): Command => ({ requestId, now: 1, accountId: '-', body: { type: 'AdvanceClock', deltaMs } });
 
 function setUp() {

@@ -7,13 +7,20 @@ import { ReplicaChannel, ToPrimary, ToReplica } from './replica-messages';
 /**
  * The log as an HTTP worker sees it: writes travel to the primary, and every entry the primary
  * applies is applied here too, by the same deterministic state machine, before the primary
- * acknowledges any write. Reads are therefore served from local state without a round trip.
+ * acknowledges any write. In a single-node Region reads are therefore served from local state
+ * without a round trip. With several voters another node may have acknowledged a write this one
+ * has not applied yet, so a read first passes the primary's read-index barrier; reads waiting at
+ * the same time share one barrier.
  */
 export class ReplicaLog implements ReplicatedLog {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: CommandResult) => void; reject: (e: Error) => void }>();
   private lastStatus: LogStatus;
   private closed?: Error;
+  /** Reads waiting for the barrier request not yet sent, and the one in flight. */
+  private nextBarrier: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private barrierInFlight: { id: number; group: Array<{ resolve: () => void; reject: (e: Error) => void }> } | null = null;
+  private readonly indexWaiters: Array<{ index: number; resolve: () => void }> = [];
 
   constructor(
     private readonly channel: ReplicaChannel<ToReplica, ToPrimary>,
@@ -36,8 +43,30 @@ export class ReplicaLog implements ReplicatedLog {
   }
 
   readBarrier(): Promise<void> {
-    // Every acknowledged write was applied here before its acknowledgement left the primary.
-    return this.closed ? Promise.reject(this.closed) : Promise.resolve();
+    if (this.closed) return Promise.reject(this.closed);
+    // Alone in its Region, the primary acknowledges a write only after every replica applied it.
+    if (!this.lastStatus.quorumReads) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.nextBarrier.push({ resolve, reject });
+      this.sendBarrier();
+    });
+  }
+
+  /** One barrier in flight at a time: reads arriving meanwhile need a read index taken after them. */
+  private sendBarrier(): void {
+    if (this.barrierInFlight || this.nextBarrier.length === 0) return;
+    const id = this.nextId++;
+    this.barrierInFlight = { id, group: this.nextBarrier };
+    this.nextBarrier = [];
+    this.channel.send({ t: 'read', id });
+  }
+
+  private barrierDone(id: number, settle: (r: { resolve: () => void; reject: (e: Error) => void }) => void): void {
+    if (this.barrierInFlight?.id !== id) return;
+    const { group } = this.barrierInFlight;
+    this.barrierInFlight = null;
+    group.forEach(settle);
+    this.sendBarrier();
   }
 
   isLeader(): boolean {
@@ -53,15 +82,27 @@ export class ReplicaLog implements ReplicatedLog {
     this.closed = new KmsError('KMSInternalException', 'The node is shutting down. Try again.');
     for (const p of this.pending.values()) p.reject(this.closed);
     this.pending.clear();
+    for (const r of [...(this.barrierInFlight?.group ?? []), ...this.nextBarrier]) r.reject(this.closed);
+    this.barrierInFlight = null;
+    this.nextBarrier = [];
   }
 
   async close(): Promise<void> {
     this.disconnect();
   }
 
-  private applyEntry(index: number, cmd: Command): void {
+  private applyEntry(index: number, cmd: Command | undefined): void {
+    if (!cmd) {
+      this.machine.applyNoop(index);
+      return;
+    }
     this.machine.apply(index, cmd);
     this.onApply(cmd);
+  }
+
+  private whenApplied(index: number, resolve: () => void): void {
+    if (this.machine.state.appliedIndex >= index) resolve();
+    else this.indexWaiters.push({ index, resolve });
   }
 
   private receive(m: ToReplica): void {
@@ -71,6 +112,9 @@ export class ReplicaLog implements ReplicatedLog {
         for (const e of m.entries) if (e.index > this.machine.state.appliedIndex) this.applyEntry(e.index, e.cmd);
         this.lastStatus = m.status;
         this.channel.send({ t: 'applied', index: this.machine.state.appliedIndex });
+        for (let i = this.indexWaiters.length - 1; i >= 0; i--) {
+          if (this.indexWaiters[i].index <= this.machine.state.appliedIndex) this.indexWaiters.splice(i, 1)[0].resolve();
+        }
         return;
       }
       case 'result':
@@ -79,8 +123,15 @@ export class ReplicaLog implements ReplicatedLog {
         this.pending.delete(m.id);
         return;
       case 'rejected':
-        this.pending.get(m.id)?.reject(new KmsError('KMSInternalException', m.message));
+        this.pending.get(m.id)?.reject(new KmsError(m.code, m.message));
         this.pending.delete(m.id);
+        return;
+      case 'readOk':
+        // The entries up to m.index came before this message on the same channel.
+        this.barrierDone(m.id, (r) => this.whenApplied(m.index, r.resolve));
+        return;
+      case 'readFailed':
+        this.barrierDone(m.id, (r) => r.reject(new KmsError(m.code, m.message)));
         return;
       case 'snapshot':
         return; // Only the first message of the channel; consumed before this log exists.

@@ -1,7 +1,9 @@
 import { AliasRecord, KeyRecord } from '../model/key-record';
 import { Command, CommandResult } from '../state/command';
 import { SessionEntry } from '../state/kms-state';
+import type { KmsErrorCode } from '@trent/protocol';
 import { LogStatus } from '../log/replicated-log';
+import type { AppliedEntry } from '../log/raft-kms-log';
 
 /** The whole applied state, as a replica starts from it. */
 export interface StateSnapshot {
@@ -15,12 +17,15 @@ export interface StateSnapshot {
 /** Primary (log owner) → replica (HTTP worker). Delivered in order over one IPC channel. */
 export type ToReplica =
   | { t: 'snapshot'; snapshot: StateSnapshot; status: LogStatus }
-  | { t: 'entries'; entries: Array<{ index: number; cmd: Command }>; status: LogStatus }
+  | { t: 'entries'; entries: AppliedEntry[]; status: LogStatus }
   | { t: 'result'; id: number; result: CommandResult }
-  | { t: 'rejected'; id: number; message: string };
+  | { t: 'rejected'; id: number; code: KmsErrorCode; message: string }
+  /** A read barrier passed at the primary: the entries up to `index` were sent before this. */
+  | { t: 'readOk'; id: number; index: number }
+  | { t: 'readFailed'; id: number; code: KmsErrorCode; message: string };
 
 /** Replica → primary. */
-export type ToPrimary = { t: 'ready' } | { t: 'propose'; id: number; cmd: Command } | { t: 'applied'; index: number };
+export type ToPrimary = { t: 'ready' } | { t: 'propose'; id: number; cmd: Command } | { t: 'applied'; index: number } | { t: 'read'; id: number };
 
 /** The IPC channel as both sides see it (node:cluster's worker.send / process.send). */
 export interface ReplicaChannel<In, Out> {

@@ -41,6 +41,14 @@ export class KmsStateMachine {
     return { result, ops: w.ops };
   }
 
+  /** An entry with no command (a leader's no-op, a membership change): only the applied index moves. */
+  applyNoop(index: number): StoreOp[] {
+    if (index !== this.state.appliedIndex + 1) throw new Error(`apply out of order: index ${index} after ${this.state.appliedIndex}`);
+    const w = new StateWriter(this.state);
+    w.setApplied(index);
+    return w.ops;
+  }
+
   private run(w: StateWriter, cmd: Command): CommandResult {
     const applier = this.appliers[cmd.body.type] as Applier<CommandType> | undefined;
     if (!applier) return { ok: false, code: 'KMSInternalException', message: `unknown command ${cmd.body.type}` };
