@@ -21,7 +21,8 @@ export const ETCD_USAGE = `usage: node dist/test/bench/etcd-bench.js [--duration
   --warmup S      unmeasured seconds per put case before measuring (default 1)
   --rounds N      cut each case's measured time into N slices, interleaved with the other cases (default 5; no slice under 1 s)
   --clients LIST  connections of each put case, comma-separated (default 1,16,64)
-  --spread        also run each client count spread over all three members, not only at the leader
+  --spread        also run each client count spread over the members (connection i to member i mod 3,
+                  so 1 client means member 0, leader or not); followers forward puts to the leader
   --kills N       leaders to kill for the failover measurement (default 20; 0 skips it)
   --etcd PATH     the etcd executable (default: etcd on PATH; Debian's etcd-server installs /usr/bin/etcd)`;
 
