@@ -8,10 +8,18 @@ declare module 'autocannon' {
       path?: string;
       headers?: Record<string, string>;
       body?: string | Buffer;
+      /**
+       * Called before every send of this request with a copy of it; what it returns is sent (a
+       * request with this hook is serialised on every send, not once up front).
+       */
+      setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
+      /** Called with every reply to this request; the body is the whole reply body as text. */
+      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
     }
 
     interface Options {
-      url: string;
+      /** Several URLs: connection i goes to url[i % url.length]. */
+      url: string | string[];
       connections?: number;
       /** Seconds. */
       duration?: number;

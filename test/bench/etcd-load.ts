@@ -1,0 +1,153 @@
+import autocannon = require('autocannon');
+import { randomBytes } from 'node:crypto';
+import { LoadSlice } from './http-load';
+import { postJson, PUT_PATH, putBody, putReplyProblem, RANGE_PATH } from './etcd-gateway';
+
+export const VALUE_BYTES = 256;
+const EXAMPLES_KEPT = 5;
+
+/** Every put of the run gets a key of its own; etcd keeps them all (no compaction), a few MB per case. */
+let sequence = 0;
+
+/** Stops the etcd load in flight, if any (Ctrl-C, the bench's deadline). */
+let inFlight: autocannon.Instance | undefined;
+export function stopEtcdLoad(): void {
+  inFlight?.stop();
+}
+
+export interface PutSliceRun {
+  /** Client URLs; connection i goes to urls[i % urls.length]. */
+  urls: readonly string[];
+  connections: number;
+  durationS: number;
+  /** Keys are `<keyPrefix><sequence>`. */
+  keyPrefix: string;
+  /** The same value for every put, base64 (etcd neither compresses nor deduplicates values). */
+  valueBase64: string;
+  onReply: (status: number, body: string) => void;
+}
+
+/**
+ * Puts through the JSON gateway over keep-alive connections for `durationS` seconds, one request
+ * in flight per connection. Unlike the Trent cases, each body is built as it is sent (the key
+ * changes), which costs the generator about a microsecond per request.
+ */
+export function runPutSlice(run: PutSliceRun): Promise<LoadSlice> {
+  const head = '{"key":"';
+  const tail = `","value":"${run.valueBase64}"}`;
+  const request: autocannon.Request = {
+    method: 'POST',
+    path: PUT_PATH,
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (req) => ({ ...req, body: head + Buffer.from(`${run.keyPrefix}${sequence++}`).toString('base64') + tail }),
+    onResponse: (status, body) => run.onReply(status, body),
+  };
+  return new Promise((resolve, reject) => {
+    const cpuAtStart = process.cpuUsage();
+    inFlight = autocannon(
+      {
+        url: [...run.urls],
+        connections: run.connections,
+        duration: run.durationS,
+        pipelining: 1,
+        sampleInt: 100, // as in http-load: a slice ends on the tick after its duration
+        timeout: 10,
+        requests: [request],
+        skipAggregateResult: true,
+      },
+      (err, raw) => {
+        inFlight = undefined;
+        const cpu = process.cpuUsage(cpuAtStart);
+        if (err) reject(err);
+        else resolve({ url: run.urls.join(' '), connections: run.connections, raw, generatorCpuS: (cpu.user + cpu.system) / 1e6 });
+      },
+    );
+  });
+}
+
+/**
+ * One row of the etcd put benchmark: a number of connections, where they go (resolved again before
+ * every slice, since the leader may move), and the slices measured so far. Every reply is checked
+ * (200 and a JSON body with a response header); before the first slice one put is read back from
+ * each target, so a gateway that answers without storing cannot pass.
+ */
+export class EtcdPutCase {
+  readonly slices: LoadSlice[] = [];
+  /** Failed pre-flight checks; a case with any is not measured. */
+  readonly problems: string[] = [];
+  /** 200 replies in measured slices whose body was not a put response (non-2xx are counted by autocannon). */
+  badReplies = 0;
+  /** The first few wrong replies of any kind, warm-up included, for the report. */
+  readonly examples: string[] = [];
+  private readonly valueBase64 = randomBytes(VALUE_BYTES).toString('base64');
+  private checked = false;
+
+  constructor(
+    readonly name: string,
+    readonly connections: number,
+    private readonly targets: () => Promise<string[]>,
+    private readonly progress: (line: string) => void,
+  ) {}
+
+  get failed(): boolean {
+    return this.problems.length > 0;
+  }
+
+  async warmUp(seconds: number): Promise<void> {
+    const urls = await this.checkedTargets();
+    if (urls && seconds > 0) await this.slice(urls, seconds, false);
+  }
+
+  async measure(seconds: number): Promise<LoadSlice | undefined> {
+    const urls = await this.checkedTargets();
+    if (!urls) return undefined;
+    const slice = await this.slice(urls, seconds, true);
+    this.slices.push(slice);
+    return slice;
+  }
+
+  private slice(urls: string[], seconds: number, counted: boolean): Promise<LoadSlice> {
+    const keyPrefix = `bench/${this.name.replace(/\W+/g, '-')}/`;
+    return runPutSlice({
+      urls,
+      connections: this.connections,
+      durationS: seconds,
+      keyPrefix,
+      valueBase64: this.valueBase64,
+      onReply: (status, body) => {
+        const problem = putReplyProblem(status, body);
+        if (problem === undefined) return;
+        if (status === 200 && counted) this.badReplies++;
+        if (this.examples.length < EXAMPLES_KEPT) this.examples.push(problem);
+      },
+    });
+  }
+
+  private async checkedTargets(): Promise<string[] | undefined> {
+    if (this.failed) return undefined;
+    const urls = await this.targets();
+    if (!this.checked) {
+      this.checked = true;
+      for (const url of urls) {
+        const problem = await this.putAndReadBack(url).catch((e: Error) => e.message);
+        if (problem !== undefined) this.problems.push(`${url}: ${problem}`);
+      }
+      if (this.failed) {
+        this.progress(`!!! ${this.name}: pre-flight put failed; NOT measuring it. ${this.problems.join(' | ')}`);
+        return undefined;
+      }
+    }
+    return urls;
+  }
+
+  private async putAndReadBack(url: string): Promise<string | undefined> {
+    const key = `bench/preflight/${sequence++}`;
+    const value = Buffer.from(this.valueBase64, 'base64');
+    const put = await postJson(url, PUT_PATH, putBody(key, value), { timeoutMs: 5_000 });
+    const problem = putReplyProblem(put.status, put.body);
+    if (problem !== undefined) return `put: ${problem}`;
+    const got = await postJson(url, RANGE_PATH, `{"key":"${Buffer.from(key).toString('base64')}"}`, { timeoutMs: 5_000 });
+    const kvs = (JSON.parse(got.body) as { kvs?: Array<{ value?: string }> }).kvs;
+    return got.status === 200 && kvs?.length === 1 && kvs[0]!.value === this.valueBase64 ? undefined : `read back: HTTP ${got.status}: ${got.body.slice(0, 200)}`;
+  }
+}
