@@ -49,6 +49,8 @@ case "$cmd" in
   bench)
     ensure_node_modules
     ensure_build
+    # The Raft write benchmark runs beside a 3-member etcd cluster.
+    apt_ensure /usr/bin/etcd etcd-server
     exec node dist/test/bench/run.js "$@"
     ;;
   *)
