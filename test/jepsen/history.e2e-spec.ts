@@ -1,4 +1,4 @@
-import { formatOp, HistoryRecorder } from './history';
+import { formatOp, historyFromJsonLines, historyToJsonLines, HistoryRecorder } from './history';
 
 /** A clock the test moves by hand. */
 function manualClock(): { now: () => number; advance: (ns: number) => void } {
@@ -90,5 +90,14 @@ describe(HistoryRecorder.name, () => {
     const sut = new HistoryRecorder(manualClock().now);
     const op = sut.info(sut.invoke(sut.newProcess(), 'DisableKey', {}, 'k'));
     expect(formatOp(op)).toBe('#0 p0 key=k DisableKey({}) → info [0.000, ∞]');
+  });
+
+  it('round-trips a history through JSON lines, info returns included', () => {
+    const sut = new HistoryRecorder();
+    const p = sut.newProcess();
+    sut.ok(sut.invoke(p, 'CreateKey', {}), { keyId: 'k' }, 'k');
+    sut.info(sut.invoke(p, 'DisableKey', {}, 'k'));
+    const ops = sut.history();
+    expect(historyFromJsonLines(historyToJsonLines(ops))).toEqual(ops);
   });
 });

@@ -173,3 +173,21 @@ export function formatOp(op: Op): string {
     op.output === undefined ? '' : JSON.stringify(op.output)
   } [${ms(op.call)}, ${ms(op.return)}]`.replace(/ +\[/, ' [');
 }
+
+/**
+ * One op per line, for saving a failing run's history and checking it again offline. JSON has no
+ * ∞, so an `info` op's return is written as null.
+ */
+export function historyToJsonLines(ops: readonly Op[]): string {
+  return ops.map((op) => JSON.stringify({ ...op, return: Number.isFinite(op.return) ? op.return : null })).join('\n') + '\n';
+}
+
+export function historyFromJsonLines(text: string): Op[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const raw = JSON.parse(line) as Omit<Op, 'return'> & { return: number | null };
+      return { ...raw, return: raw.return ?? Number.POSITIVE_INFINITY };
+    });
+}

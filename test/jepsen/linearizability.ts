@@ -151,6 +151,10 @@ interface DeadEnd<S> {
   refused: Array<{ id: number; expected?: string }>;
 }
 
+/**
+ * Searches one key's history. Every op that is not `ok` is taken as unknown with return +∞ —
+ * `checkLinearizability` has already dropped the `fail` ops the model allows dropping.
+ */
 export function checkKey<S, I, O>(
   model: Model<S, I, O>,
   key: string,
