@@ -1,6 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,6 +16,8 @@ export interface TrentNodeOptions {
   identitiesFile?: string;
   devMode?: boolean;
   port?: number;
+  /** Node id within the Region (default '1'). */
+  nodeId?: string;
   /** Extra environment for the node (e.g. TRENT_WORKERS). */
   env?: Record<string, string>;
 }
@@ -30,6 +32,7 @@ export class TrentNode {
     readonly logFile: string,
     private child: ChildProcess,
     private readonly ownsData: boolean,
+    private readonly env: NodeJS.ProcessEnv,
   ) {}
 
   static async start(opts: TrentNodeOptions = {}): Promise<TrentNode> {
@@ -38,23 +41,41 @@ export class TrentNode {
     const dataRoot = opts.dataRoot ?? mkdtempSync(join(tmpdir(), 'trent-e2e-'));
     const port = opts.port ?? (await freePort());
     const logFile = join(dataRoot, `node-${port}.log`);
+    const nodeId = opts.nodeId ?? '1';
     const env = {
       ...process.env,
       TRENT_REGION: region,
-      TRENT_NODE_ID: '1',
+      TRENT_NODE_ID: nodeId,
       TRENT_PORT: String(port),
-      TRENT_DATA_DIR: join(dataRoot, region, 'node-1'),
+      TRENT_DATA_DIR: join(dataRoot, region, `node-${nodeId}`),
       TRENT_DOMAIN_KEY_FILE: join(dataRoot, region, 'domain.key'),
       TRENT_DEV_MODE: opts.devMode === false ? '0' : '1',
       TRENT_LOG_LEVEL: 'info',
       ...(opts.identitiesFile ? { TRENT_IDENTITIES_FILE: opts.identitiesFile } : {}),
       ...opts.env,
     };
-    const out = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [NODE_MAIN], { env, stdio: ['ignore', out, out] });
-    const node = new TrentNode(`http://127.0.0.1:${port}`, port, region, dataRoot, logFile, child, opts.dataRoot === undefined);
+    const node = new TrentNode(`http://127.0.0.1:${port}`, port, region, dataRoot, logFile, spawnNode(env, logFile), opts.dataRoot === undefined, env);
     await node.waitHealthy();
     return node;
+  }
+
+  /** Starts the process again after it stopped (same ports, data and environment). */
+  async restart(): Promise<void> {
+    if (this.alive) throw new Error('the node is still running');
+    this.child = spawnNode(this.env, this.logFile);
+    await this.waitHealthy();
+  }
+
+  /** SIGSTOP / SIGCONT to the node's primary and its workers (a process pause, as a GC or VM stall). */
+  pause(paused: boolean): void {
+    const signal = paused ? 'SIGSTOP' : 'SIGCONT';
+    for (const pid of [this.pid, ...childPids(this.pid)]) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // exited meanwhile
+      }
+    }
   }
 
   client(region = this.region, credentials = { accessKeyId: 'test', secretAccessKey: 'test' }): KMSClient {
@@ -100,6 +121,30 @@ export class TrentNode {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`node not healthy after 20 s:\n${this.log()}`);
+  }
+}
+
+function spawnNode(env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+  const out = openSync(logFile, 'a');
+  return spawn(process.execPath, [NODE_MAIN], { env, stdio: ['ignore', out, out] });
+}
+
+/** Direct children of a process, from /proc (the node's HTTP workers). */
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((name) => {
+        try {
+          const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  } catch {
+    return [];
   }
 }
 

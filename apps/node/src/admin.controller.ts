@@ -1,8 +1,10 @@
 import { NodeConfig } from '@trent/config';
 import { KmsService } from '@trent/kms';
-import { Body, Controller, Get, HttpCode, HttpException, Inject, NotFoundException, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpException, Inject, NotFoundException, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import cluster from 'node:cluster';
-import { NODE_CONFIG } from './tokens';
+import type { NodeAdmin } from './node.module';
+import { NODE_ADMIN, NODE_CONFIG } from './tokens';
 
 /** Trent's own routes, outside the AWS API: health, status, and (dev mode) the cluster clock. */
 @Controller('_trent')
@@ -10,6 +12,7 @@ export class AdminController {
   constructor(
     @Inject(KmsService) private readonly kms: KmsService,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(NODE_ADMIN) private readonly admin: NodeAdmin,
   ) {}
 
   @Get('health')
@@ -18,9 +21,32 @@ export class AdminController {
   }
 
   @Get('status')
-  status() {
-    // The node's pid is the primary's (the one the launcher started); this answer comes from one of its workers.
-    return { region: this.config.region, nodeId: this.config.nodeId, pid: cluster.isWorker ? process.ppid : process.pid, workers: this.config.workers, worker: cluster.worker?.id, devMode: this.config.devMode, ...this.kms.status() };
+  async status() {
+    // The Raft part is live, from the primary; the rest is this worker's replica.
+    const raft = await this.admin({ op: 'status' });
+    const live = raft.status === 200 ? (raft.body as { role: string; term: number; leader: string | null; commit: number }) : undefined;
+    return {
+      region: this.config.region,
+      nodeId: this.config.nodeId,
+      // The node's pid is the primary's (the one the launcher started); this answer comes from one of its workers.
+      pid: cluster.isWorker ? process.ppid : process.pid,
+      workers: this.config.workers,
+      worker: cluster.worker?.id,
+      devMode: this.config.devMode,
+      ...this.kms.status(),
+      ...(live ? { role: live.role, term: live.term, leader: live.leader, commitIndex: live.commit, raft: live } : {}),
+    };
+  }
+
+  /** Hands leadership to another voter: {"to": "2"}. Only the leader can; the answer names the new leader. */
+  @Post('raft/transfer-leader')
+  async transferLeader(@Body() body: unknown, @Res() reply: FastifyReply) {
+    const to = (body as { to?: unknown } | undefined)?.to;
+    if (typeof to !== 'string' || !/^[1-9][0-9]{0,2}$/.test(to)) {
+      return reply.status(400).send({ message: 'body must be {"to": "<node id>"}, e.g. {"to": "2"}' });
+    }
+    const answer = await this.admin({ op: 'transferLeader', to });
+    return reply.status(answer.status).send(answer.body);
   }
 
   @Post('clock/advance')

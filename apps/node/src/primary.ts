@@ -7,6 +7,7 @@ import { LevelKvStore } from '@trent/storage';
 import cluster, { Worker } from 'node:cluster';
 import pino from 'pino';
 import { loadIdentities } from './identities';
+import { answerRaftAdmin } from './raft-admin';
 
 /** How long a worker may take to apply an entry before it is stopped (it then serves nothing). */
 const REPLICA_ACK_TIMEOUT_MS = 5_000;
@@ -95,6 +96,8 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
           (result) => send({ t: 'result', id: m.id, result }),
           (e: Error) => send({ t: 'rejected', id: m.id, ...asKmsFailure(e) }),
         );
+      } else if (m.t === 'admin') {
+        void answerRaftAdmin(raft!, voters, m.request).then((reply) => send({ t: 'adminReply', id: m.id, ...reply }));
       } else if (m.t === 'read') {
         kmsLog.readBarrier().then(
           () => send({ t: 'readOk', id: m.id, index: kmsLog.publishedIndex }),

@@ -46,7 +46,7 @@ export async function runWorker(config: NodeConfig): Promise<void> {
     keepAliveTimeout: 65_000,
   });
   installBodyParsing(adapter.getInstance() as unknown as FastifyInstance);
-  const app = await NestFactory.create<NestFastifyApplication>(NodeModule.register(config, kms, identities), adapter, { bodyParser: false, logger: ['error', 'warn'] });
+  const app = await NestFactory.create<NestFastifyApplication>(NodeModule.register(config, kms, identities, (request) => replicaLog.admin(request)), adapter, { bodyParser: false, logger: ['error', 'warn'] });
   app.useGlobalFilters(new AwsExceptionFilter());
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
   process.on('SIGINT', () => {}); // Ctrl-C reaches the whole process group; the primary decides.

@@ -2,7 +2,7 @@ import { KmsError } from '@trent/protocol';
 import { LogStatus, ReplicatedLog } from '../log/replicated-log';
 import { Command, CommandResult } from '../state/command';
 import { KmsStateMachine } from '../state/kms-state-machine';
-import { ReplicaChannel, ToPrimary, ToReplica } from './replica-messages';
+import { AdminRequest, ReplicaChannel, ToPrimary, ToReplica } from './replica-messages';
 
 /**
  * The log as an HTTP worker sees it: writes travel to the primary, and every entry the primary
@@ -21,6 +21,7 @@ export class ReplicaLog implements ReplicatedLog {
   private nextBarrier: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private barrierInFlight: { id: number; group: Array<{ resolve: () => void; reject: (e: Error) => void }> } | null = null;
   private readonly indexWaiters: Array<{ index: number; resolve: () => void }> = [];
+  private readonly adminPending = new Map<number, (reply: { status: number; body: unknown }) => void>();
 
   constructor(
     private readonly channel: ReplicaChannel<ToReplica, ToPrimary>,
@@ -69,6 +70,16 @@ export class ReplicaLog implements ReplicatedLog {
     this.sendBarrier();
   }
 
+  /** Asks the primary (which owns the Raft node); the answer is an HTTP status and body. */
+  admin(request: AdminRequest): Promise<{ status: number; body: unknown }> {
+    if (this.closed) return Promise.resolve({ status: 503, body: { message: this.closed.message } });
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.adminPending.set(id, resolve);
+      this.channel.send({ t: 'admin', id, request });
+    });
+  }
+
   isLeader(): boolean {
     return false;
   }
@@ -83,6 +94,8 @@ export class ReplicaLog implements ReplicatedLog {
     for (const p of this.pending.values()) p.reject(this.closed);
     this.pending.clear();
     for (const r of [...(this.barrierInFlight?.group ?? []), ...this.nextBarrier]) r.reject(this.closed);
+    for (const reply of this.adminPending.values()) reply({ status: 503, body: { message: this.closed.message } });
+    this.adminPending.clear();
     this.barrierInFlight = null;
     this.nextBarrier = [];
   }
@@ -129,6 +142,10 @@ export class ReplicaLog implements ReplicatedLog {
       case 'readOk':
         // The entries up to m.index came before this message on the same channel.
         this.barrierDone(m.id, (r) => this.whenApplied(m.index, r.resolve));
+        return;
+      case 'adminReply':
+        this.adminPending.get(m.id)?.({ status: m.status, body: m.body });
+        this.adminPending.delete(m.id);
         return;
       case 'readFailed':
         this.barrierDone(m.id, (r) => r.reject(new KmsError(m.code, m.message)));

@@ -22,10 +22,14 @@ export type ToReplica =
   | { t: 'rejected'; id: number; code: KmsErrorCode; message: string }
   /** A read barrier passed at the primary: the entries up to `index` were sent before this. */
   | { t: 'readOk'; id: number; index: number }
-  | { t: 'readFailed'; id: number; code: KmsErrorCode; message: string };
+  | { t: 'readFailed'; id: number; code: KmsErrorCode; message: string }
+  | { t: 'adminReply'; id: number; status: number; body: unknown };
+
+/** Node administration a worker passes to its primary (which owns the Raft node). */
+export type AdminRequest = { op: 'status' } | { op: 'transferLeader'; to: string };
 
 /** Replica → primary. */
-export type ToPrimary = { t: 'ready' } | { t: 'propose'; id: number; cmd: Command } | { t: 'applied'; index: number } | { t: 'read'; id: number };
+export type ToPrimary = { t: 'ready' } | { t: 'propose'; id: number; cmd: Command } | { t: 'applied'; index: number } | { t: 'read'; id: number } | { t: 'admin'; id: number; request: AdminRequest };
 
 /** The IPC channel as both sides see it (node:cluster's worker.send / process.send). */
 export interface ReplicaChannel<In, Out> {

@@ -1,0 +1,111 @@
+import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, DisableKeyCommand, EncryptCommand, EnableKeyCommand, TagResourceCommand } from '@aws-sdk/client-kms';
+import { awsError } from '../support/trent-node';
+import { TrentRegion } from '../support/trent-region';
+
+jest.setTimeout(90_000);
+
+const others = (id: string) => ['1', '2', '3'].filter((x) => x !== id);
+
+describe('a three-node Region (Raft)', () => {
+  let region: TrentRegion;
+
+  beforeAll(async () => {
+    region = await TrentRegion.start({ nodes: 3 });
+  });
+  afterAll(async () => {
+    await region?.dispose();
+  });
+
+  it('should take a write at a follower and show it at once on every node', async () => {
+    const leader = await region.leader();
+    const follower = others(leader)[0];
+    const { KeyMetadata } = await region.client(follower).send(new CreateKeyCommand({ Description: 'made at a follower' }));
+    for (const id of ['1', '2', '3']) {
+      const { KeyMetadata: seen } = await region.client(id).send(new DescribeKeyCommand({ KeyId: KeyMetadata!.KeyId }));
+      expect(seen!.Description).toBe('made at a follower');
+    }
+  });
+
+  it('should let no node encrypt under a key once DisableKey has returned at another', async () => {
+    const { KeyMetadata } = await region.client('1').send(new CreateKeyCommand({}));
+    const keyId = KeyMetadata!.KeyId!;
+    for (let round = 0; round < 5; round++) {
+      const writer = String((round % 3) + 1);
+      await region.client(writer).send(new DisableKeyCommand({ KeyId: keyId }));
+      for (const id of ['1', '2', '3']) {
+        const err = await awsError(() => region.client(id).send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from('x') })));
+        expect(err.name).toBe('DisabledException');
+      }
+      await region.client(others(writer)[round % 2]).send(new EnableKeyCommand({ KeyId: keyId }));
+      for (const id of ['1', '2', '3']) await region.client(id).send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from('x') }));
+    }
+  });
+
+  it('should elect a new leader after the leader is killed, lose no acknowledged write, and catch the node up on restart', async () => {
+    const { KeyMetadata } = await region.client('1').send(new CreateKeyCommand({ Description: 'before the crash' }));
+    const { CiphertextBlob } = await region.client('2').send(new EncryptCommand({ KeyId: KeyMetadata!.KeyId, Plaintext: Buffer.from('kept') }));
+    const old = await region.leader();
+    await region.node(old).stop('SIGKILL');
+    const next = await region.leader();
+    expect(next).not.toBe(old);
+    const survivor = others(old)[0];
+    const { KeyMetadata: during } = await region.client(survivor, 5).send(new CreateKeyCommand({ Description: 'while a node was down' }));
+    const { Plaintext } = await region.client(others(old)[1], 5).send(new DecryptCommand({ CiphertextBlob }));
+    expect(Buffer.from(Plaintext!).toString()).toBe('kept');
+
+    await region.node(old).restart();
+    const { KeyMetadata: seen } = await region.client(old, 3).send(new DescribeKeyCommand({ KeyId: during!.KeyId }));
+    expect(seen!.Description).toBe('while a node was down');
+    const { KeyMetadata: before } = await region.client(old, 3).send(new DescribeKeyCommand({ KeyId: KeyMetadata!.KeyId }));
+    expect(before!.Description).toBe('before the crash');
+  });
+
+  it('should fail requests fast, with an AWS 500 error, while the Region has no quorum, and recover after', async () => {
+    const { KeyMetadata } = await region.client('1', 3).send(new CreateKeyCommand({}));
+    const keyId = KeyMetadata!.KeyId!;
+    await region.node('2').stop('SIGKILL');
+    await region.node('3').stop('SIGKILL');
+    const started = Date.now();
+    const write = await awsError(() => region.client('1').send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'k', TagValue: 'v' }] })));
+    expect(['KMSInternalException', 'DependencyTimeoutException']).toContain(write.name);
+    expect(write.status).toBe(500);
+    const read = await awsError(() => region.client('1').send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from('x') })));
+    expect(['KMSInternalException', 'DependencyTimeoutException']).toContain(read.name);
+    expect(Date.now() - started).toBeLessThan(15_000);
+
+    await region.node('2').restart();
+    await region.leader();
+    await region.client('1', 5).send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'k', TagValue: 'v' }] }));
+    await region.node('3').restart();
+    await region.leader();
+  });
+
+  it('should hand leadership over on request', async () => {
+    const from = await region.leader();
+    const to = others(from)[0];
+    const res = await fetch(`${region.node(from).endpoint}/_trent/raft/transfer-leader`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to }) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ leader: to });
+    expect(await region.leader()).toBe(to);
+    const refused = await fetch(`${region.node(from).endpoint}/_trent/raft/transfer-leader`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: from }) });
+    expect(refused.status).toBe(409);
+  });
+
+  it('should replace a paused leader and keep every acknowledged write once it resumes', async () => {
+    const old = await region.leader();
+    const { KeyMetadata } = await region.client(old).send(new CreateKeyCommand({ Description: 'before the pause' }));
+    region.node(old).pause(true);
+    try {
+      const next = await region.leader(20_000).catch(async () => {
+        // The paused node cannot answer status; ask the others only.
+        throw new Error('no new leader while the old one was paused');
+      });
+      expect(next).not.toBe(old);
+      await region.client(others(old)[0], 5).send(new TagResourceCommand({ KeyId: KeyMetadata!.KeyId, Tags: [{ TagKey: 'during', TagValue: 'pause' }] }));
+    } finally {
+      region.node(old).pause(false);
+    }
+    const { KeyMetadata: seen } = await region.client(old, 5).send(new DescribeKeyCommand({ KeyId: KeyMetadata!.KeyId }));
+    expect(seen!.Description).toBe('before the pause');
+  });
+});
