@@ -16,7 +16,7 @@ const enc = (s: string) => new TextEncoder().encode(s);
  *   compact ID [INDEX]                                 snapshot at the applied index, truncate
  *   report-snapshot ID TO ok|fail | report-unreachable ID TO
  *   tick ID N | tick-election ID | tick-heartbeat ID
- *   process-ready ID... | deliver-msgs | stabilize [ID...]
+ *   process-ready ID... | deliver-msgs | drop-msgs [from=ID] [to=ID] | stabilize [ID...]
  *   partition ID... | isolate ID | heal
  *   status ID | raft-log ID | applied ID               (applied: the state machine's data)
  */
@@ -68,6 +68,13 @@ export class InteractionEnv {
         return args.flatMap((id) => this.processReady(id));
       case 'deliver-msgs':
         return this.deliver();
+      case 'drop-msgs': {
+        const net = this.network();
+        const hit = (m: Message) => (kv.from === undefined || m.from === kv.from) && (kv.to === undefined || m.to === kv.to);
+        const dropped = net.queue.filter(hit);
+        net.queue = net.queue.filter((m) => !hit(m));
+        return dropped.length ? ['> drop', ...dropped.map((m) => `  ${describeMessage(m)}`)] : [];
+      }
       case 'stabilize':
         return this.stabilize(args);
       case 'partition':
