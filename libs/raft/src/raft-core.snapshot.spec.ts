@@ -196,12 +196,14 @@ describe(`${RaftCore.name} snapshots`, () => {
       expect(sut.ready().committed.map((e) => e.index)).toEqual([6]);
     });
 
-    it('should ignore a snapshot whose membership does not include it', () => {
-      const sut = makeFollower();
+    it('should install a snapshot older than its own addition, and not campaign until added', () => {
+      const sut = makeFollower({ peers: [] });
       sut.step(snapMsg(snapshot(5, 1, { voters: ['1', '3', '4'], learners: [] })));
       const rd = sut.ready();
-      expect(rd.snapshot).toBeUndefined();
-      expect(acks(rd)).toEqual([expect.objectContaining({ index: 0 })]);
+      expect(rd.snapshot?.meta.index).toBe(5);
+      expect(acks(rd)).toEqual([expect.objectContaining({ index: 5 })]);
+      for (let i = 0; i < 30; i++) sut.tick();
+      expect(sut.status().role).toBe('follower');
     });
 
     it('should restart from a storage that holds a snapshot', () => {

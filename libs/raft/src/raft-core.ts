@@ -100,6 +100,10 @@ export class RaftCore {
    * Invariant: at most one conf change is in the log and not yet applied (thesis §4.1).
    */
   private pendingConfIndex = 0;
+  /** Indexes of conf entries handed to the driver in Readys and not yet applyConfChange'd. */
+  private confToApply: number[] = [];
+  /** Index of the last snapshot restored: conf entries at or below it are already in its conf. */
+  private confBase = 0;
 
   private msgsNow: Message[] = [];
   private msgsAfterPersist: Message[] = [];
@@ -211,6 +215,10 @@ export class RaftCore {
    * LogView.initialState() returns after a restart.
    */
   applyConfChange(cc: ConfChange): ConfState {
+    // A snapshot restored since this entry was handed out already holds its effect (and later
+    // ones): applying it again would roll the membership back.
+    const index = this.confToApply.shift();
+    if (index !== undefined && index <= this.confBase) return this.confState();
     const conf = applyChange(this.confState(), cc);
     this.voters = new Set(conf.voters);
     this.learners = new Set(conf.learners);
@@ -344,6 +352,7 @@ export class RaftCore {
       mustSync:
         snapshot !== undefined || entries.length > 0 || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote,
     };
+    for (const e of rd.committed) if (e.type === 'conf') this.confToApply.push(e.index);
     this.outstanding = { ready: rd, selfMsgs: this.selfAfterPersist };
     this.prevSoft = soft;
     this.prevHard = hard;
@@ -730,13 +739,14 @@ export class RaftCore {
   private restore(snap: Snapshot): boolean {
     const { meta } = snap;
     if (meta.index <= this.log.committed) return false;
-    // A snapshot whose membership does not hold us was not meant for us.
-    if (!meta.conf.voters.includes(this.id) && !meta.conf.learners.includes(this.id)) return false;
+    // Its membership may not hold us yet (a snapshot older than our own addition): we then
+    // stay a passive follower until we apply the entry that adds us.
     if (this.log.matchTerm(meta.index, meta.term)) {
       this.log.commitTo(meta.index);
       return false;
     }
     this.log.restore(snap);
+    this.confBase = meta.index;
     this.voters = new Set(meta.conf.voters);
     this.learners = new Set(meta.conf.learners);
     this.syncProgress();
