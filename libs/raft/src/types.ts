@@ -170,7 +170,8 @@ export type MessageType = Message['type'];
  *     the log and the conf state with it), then `hardState` and `entries` (overwriting the log
  *     from entries[0].index on);
  *  3. only then send `sendAfterPersist`;
- *  4. apply `committed` (possibly after step 2 — they may include entries of step 2);
+ *  4. apply `committed` in order (possibly after step 2 — they may include entries of step 2),
+ *     calling applyConfChange for each `conf` entry;
  *  5. call advance(ready).
  */
 export interface Ready {
