@@ -1,9 +1,12 @@
+export { decodeConfChange, encodeConfChange } from './conf-change';
 export type { LogView, Unavailable } from './log-view';
 export { MemoryStorage } from './memory-storage';
 export { RaftCore, type RaftConfig } from './raft-core';
 export type {
   AppendMessage,
   AppendResponseMessage,
+  ConfChange,
+  ConfState,
   Entry,
   EntryType,
   HardState,
@@ -22,6 +25,9 @@ export type {
   ReadState,
   Ready,
   Role,
+  Snapshot,
+  SnapshotMessage,
+  SnapshotMeta,
   SoftState,
   Status,
   TimeoutNowMessage,

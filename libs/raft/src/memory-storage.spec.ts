@@ -28,4 +28,41 @@ describe(MemoryStorage.name, () => {
   it('refuses a gap', () => {
     expect(() => new MemoryStorage().append([entry(3, 1, 'x')])).toThrow();
   });
+
+  describe('snapshots', () => {
+    const conf = { voters: ['1', '2'], learners: ['3'] };
+    const data = new TextEncoder().encode('image');
+
+    it('should record a snapshot at an index of its log, with that entry\'s term', () => {
+      const sut = MemoryStorage.from(logWithTerms(1, 2, 2));
+      const snap = sut.createSnapshot(2, conf, data);
+      expect(snap.meta).toEqual({ index: 2, term: 2, conf });
+      expect(sut.snapshot()).toBe(snap);
+      expect(() => sut.createSnapshot(4, conf, data)).toThrow();
+    });
+
+    it('should keep the newer snapshot when asked to record an older one', () => {
+      const sut = MemoryStorage.from(logWithTerms(1, 2, 2));
+      const newer = sut.createSnapshot(3, conf, data);
+      expect(sut.createSnapshot(2, conf, data)).toBe(newer);
+    });
+
+    it('should replace the whole log and the conf state when a snapshot is installed', () => {
+      const sut = MemoryStorage.from(logWithTerms(1, 1, 1, 1));
+      const snap = { meta: { index: 3, term: 2, conf }, data };
+      expect(sut.applySnapshot(snap)).toBe(true);
+      expect(sut.firstIndex()).toBe(4);
+      expect(sut.lastIndex()).toBe(3);
+      expect(sut.term(3)).toBe(2);
+      expect(sut.initialState().confState).toEqual(conf);
+      expect(sut.snapshot()).toBe(snap);
+    });
+
+    it('should ignore an installed snapshot not newer than its own', () => {
+      const sut = new MemoryStorage();
+      sut.applySnapshot({ meta: { index: 5, term: 2, conf }, data });
+      expect(sut.applySnapshot({ meta: { index: 5, term: 2, conf }, data })).toBe(false);
+      expect(sut.applySnapshot({ meta: { index: 4, term: 2, conf }, data })).toBe(false);
+    });
+  });
 });

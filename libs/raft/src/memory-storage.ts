@@ -1,5 +1,5 @@
 import type { LogView, Unavailable } from './log-view';
-import type { Entry, HardState } from './types';
+import type { ConfState, Entry, HardState, Snapshot } from './types';
 
 const EMPTY = new Uint8Array(0);
 
@@ -14,14 +14,21 @@ export function limitBySize(entries: Entry[], maxBytes: number | undefined): Ent
   return entries.slice(0, n);
 }
 
+const NO_CONF: ConfState = { voters: [], learners: [] };
+
 /**
  * In-memory log: the durable image a test driver (or the LevelDB driver's cache) keeps.
- * Invariant: ents[0] is a dummy carrying the index and term of the last compacted entry
+ * Invariants: ents[0] is a dummy carrying the index and term of the last compacted entry
  * (0/0 for a fresh log), so term(firstIndex() - 1) is always known.
+ * A snapshot is sendable only if it covers the compacted prefix: record one with
+ * createSnapshot() before compact()ing up to its index (the core treats an older one as
+ * temporarily unavailable).
  */
 export class MemoryStorage implements LogView {
   private hardState: HardState = { term: 0, vote: null, commit: 0 };
+  private confState: ConfState = NO_CONF;
   private ents: Entry[] = [{ index: 0, term: 0, type: 'noop', data: EMPTY }];
+  private snap: Snapshot = { meta: { index: 0, term: 0, conf: NO_CONF }, data: EMPTY };
 
   static from(entries: readonly Entry[], hardState?: Partial<HardState>): MemoryStorage {
     const s = new MemoryStorage();
@@ -30,12 +37,47 @@ export class MemoryStorage implements LogView {
     return s;
   }
 
-  initialState(): { hardState: HardState } {
-    return { hardState: { ...this.hardState } };
+  initialState(): { hardState: HardState; confState: ConfState } {
+    return { hardState: { ...this.hardState }, confState: this.confState };
   }
 
   setHardState(hs: HardState): void {
     this.hardState = { ...hs };
+  }
+
+  /** The membership returned by applyConfChange, kept with the applied index. */
+  setConfState(conf: ConfState): void {
+    this.confState = { voters: [...conf.voters], learners: [...conf.learners] };
+  }
+
+  snapshot(): Snapshot | 'temporarily-unavailable' {
+    return this.snap;
+  }
+
+  /**
+   * Follower install (Ready.snapshot): the log becomes empty after the snapshot's index, with
+   * term(index) known. A snapshot not newer than the one held is ignored; returns whether
+   * it was installed.
+   */
+  applySnapshot(snap: Snapshot): boolean {
+    if (snap.meta.index <= this.snap.meta.index) return false;
+    this.snap = snap;
+    this.ents = [{ index: snap.meta.index, term: snap.meta.term, type: 'noop', data: EMPTY }];
+    this.setConfState(snap.meta.conf);
+    return true;
+  }
+
+  /**
+   * Records the state machine's image at applied index `index` (<= lastIndex), with the
+   * membership applied at that point; compact(index) may follow. An older one is ignored.
+   */
+  createSnapshot(index: number, conf: ConfState, data: Uint8Array): Snapshot {
+    if (index <= this.snap.meta.index) return this.snap;
+    if (index > this.lastIndex()) throw new Error(`snapshot ${index} is beyond the last index ${this.lastIndex()}`);
+    const term = this.term(index);
+    if (typeof term !== 'number') throw new Error(`snapshot ${index} is below the compacted prefix`);
+    this.snap = { meta: { index, term, conf: { voters: [...conf.voters], learners: [...conf.learners] } }, data };
+    return this.snap;
   }
 
   firstIndex(): number {

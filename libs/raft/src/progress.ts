@@ -8,6 +8,8 @@ import type { PeerStatus, ProgressState } from './types';
  *            used after election and after a rejection, while the match point is searched.
  * replicate: `next` advances optimistically on send; up to maxInflight appends in flight
  *            (pipelining, thesis §10.2.2 — safe because of the consistency check).
+ * snapshot:  a snapshot up to `pendingSnapshot` was sent; no appends until an ack shows the
+ *            follower has it, or the driver reports the send failed (reportSnapshot).
  */
 export class Progress {
   match = 0;
@@ -19,30 +21,51 @@ export class Progress {
   private inflight: number[] = [];
   /** Heard from since the last CheckQuorum round. */
   recentActive = false;
+  /** snapshot state: index of the snapshot in flight; 0 in the other states. */
+  pendingSnapshot = 0;
 
   constructor(
     next: number,
     private readonly maxInflight: number,
+    /** A learner receives the log but counts in no quorum. */
+    public learner = false,
   ) {
     this.next = next;
   }
 
+  /** From snapshot state, probing resumes after the snapshot if it was delivered. */
   becomeProbe(): void {
+    this.next = this.state === 'snapshot' ? Math.max(this.match + 1, this.pendingSnapshot + 1) : this.match + 1;
     this.state = 'probe';
     this.probeSent = false;
     this.inflight = [];
-    this.next = this.match + 1;
+    this.pendingSnapshot = 0;
   }
 
   becomeReplicate(): void {
     this.state = 'replicate';
     this.probeSent = false;
     this.inflight = [];
+    this.pendingSnapshot = 0;
     this.next = this.match + 1;
   }
 
+  becomeSnapshot(index: number): void {
+    this.state = 'snapshot';
+    this.probeSent = false;
+    this.inflight = [];
+    this.pendingSnapshot = index;
+  }
+
   isPaused(): boolean {
-    return this.state === 'probe' ? this.probeSent : this.inflight.length >= this.maxInflight;
+    switch (this.state) {
+      case 'probe':
+        return this.probeSent;
+      case 'replicate':
+        return this.inflight.length >= this.maxInflight;
+      case 'snapshot':
+        return true;
+    }
   }
 
   /** Records an append of `count` entries ending at `lastIndex`. */
@@ -90,6 +113,8 @@ export class Progress {
       state: this.state,
       inflight: this.inflight.length,
       recentActive: this.recentActive,
+      learner: this.learner,
+      pendingSnapshot: this.pendingSnapshot,
     };
   }
 }

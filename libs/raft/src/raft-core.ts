@@ -1,3 +1,4 @@
+import { applyChange, confState, decodeConfChange, encodeConfChange, isEmptyConf } from './conf-change';
 import type { LogView } from './log-view';
 import { Progress } from './progress';
 import { RaftLog } from './raft-log';
@@ -5,6 +6,8 @@ import { ReadOnlyQueue, type ReadRequest } from './read-only';
 import type {
   AppendMessage,
   AppendResponseMessage,
+  ConfChange,
+  ConfState,
   Entry,
   HardState,
   HeartbeatMessage,
@@ -17,6 +20,8 @@ import type {
   ReadState,
   Ready,
   Role,
+  Snapshot,
+  SnapshotMessage,
   SoftState,
   Status,
   VoteMessage,
@@ -24,8 +29,14 @@ import type {
 
 export interface RaftConfig {
   readonly id: NodeId;
-  /** Voters, this node included. Static until membership changes exist. */
+  /**
+   * Bootstrap voters, used only when the storage has no conf state yet (a fresh node).
+   * A node joining a running cluster starts with the voters as they are before its own
+   * change and itself among `learners` (or with both empty, to learn them from a snapshot).
+   */
   readonly peers: readonly NodeId[];
+  /** Bootstrap learners, with the same rule as `peers`. */
+  readonly learners?: readonly NodeId[];
   /** Base election timeout T; the randomized timeout is drawn from [T, 2T). */
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
@@ -56,7 +67,9 @@ const EMPTY = new Uint8Array(0);
  */
 export class RaftCore {
   readonly id: NodeId;
-  private readonly peers: readonly NodeId[];
+  /** The applied membership; changes only by applyConfChange or a restored snapshot. */
+  private voters = new Set<NodeId>();
+  private learners = new Set<NodeId>();
   private readonly log: RaftLog;
   private readonly preVote: boolean;
   private readonly checkQuorum: boolean;
@@ -82,6 +95,15 @@ export class RaftCore {
   private pendingReads: ReadRequest[] = [];
   /** Proposals appended since the last broadcast; flushed as one append per follower. */
   private proposalsToSend = false;
+  /**
+   * Leader: index of the last conf entry it appended (or its log's end when it was elected).
+   * Invariant: at most one conf change is in the log and not yet applied (thesis §4.1).
+   */
+  private pendingConfIndex = 0;
+  /** Indexes of conf entries handed to the driver in Readys and not yet applyConfChange'd. */
+  private confToApply: number[] = [];
+  /** Index of the last snapshot restored: conf entries at or below it are already in its conf. */
+  private confBase = 0;
 
   private msgsNow: Message[] = [];
   private msgsAfterPersist: Message[] = [];
@@ -97,7 +119,6 @@ export class RaftCore {
       throw new Error('electionTicks must be greater than heartbeatTicks, which must be positive');
     }
     this.id = cfg.id;
-    this.peers = [...cfg.peers].sort();
     this.preVote = cfg.preVote ?? true;
     this.checkQuorum = cfg.checkQuorum ?? true;
     this.electionTimeout = cfg.electionTicks;
@@ -107,7 +128,11 @@ export class RaftCore {
     this.forwardProposals = !cfg.disableProposalForwarding;
     this.random = cfg.random;
     this.log = new RaftLog(storage, cfg.applied ?? 0);
-    const hs = storage.initialState().hardState;
+    const { hardState: hs, confState: stored } = storage.initialState();
+    const conf = isEmptyConf(stored) ? confState(cfg.peers, cfg.learners ?? []) : stored;
+    if (conf.voters.some((id) => conf.learners.includes(id))) throw new Error('a node is both voter and learner');
+    this.voters = new Set(conf.voters);
+    this.learners = new Set(conf.learners);
     this.becomeFollower(hs.term, null);
     this.vote = hs.vote;
     this.prevSoft = this.softState();
@@ -155,7 +180,7 @@ export class RaftCore {
 
   /** Raft thesis §3.10: hand leadership to `to` once it is up to date. */
   transferLeadership(to: NodeId): void {
-    if (this.role !== 'leader' || to === this.id || !this.prs.has(to)) return;
+    if (this.role !== 'leader' || to === this.id || !this.voters.has(to)) return;
     if (this.leadTransferee === to) return;
     this.leadTransferee = to;
     // The transfer is abandoned if it does not finish within an election timeout.
@@ -163,6 +188,75 @@ export class RaftCore {
     const pr = this.prs.get(to)!;
     if (pr.match === this.log.lastIndex()) this.send({ type: 'timeoutNow', from: this.id, to, term: this.term });
     else this.sendAppend(to);
+  }
+
+  /**
+   * Leader only (a follower answers 'not-leader'; the driver redirects to status().leader).
+   * One change at a time: 'dropped' while an earlier conf entry is not applied, and — the fix
+   * to the thesis's single-server algorithm (ongardie/dissertation errata) — until an entry of
+   * this leader's term is committed. Also 'dropped' if it would leave no voter, or during a
+   * leadership transfer. The change takes effect when the driver applies the entry.
+   */
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    if (this.role !== 'leader') return 'not-leader';
+    if (this.leadTransferee !== null) return 'dropped';
+    if (this.pendingConfIndex > this.log.applied) return 'dropped';
+    if (this.log.term(this.log.committed) !== this.term) return 'dropped';
+    if (applyChange(this.confState(), cc).voters.length === 0) return 'dropped';
+    this.appendEntries([{ type: 'conf', data: encodeConfChange(cc) }]);
+    this.pendingConfIndex = this.log.lastIndex();
+    this.proposalsToSend = true;
+    return 'ok';
+  }
+
+  /**
+   * Called by the driver when it applies a `conf` entry (decodeConfChange(entry.data)); the
+   * returned membership must be persisted with the applied index and be what
+   * LogView.initialState() returns after a restart.
+   */
+  applyConfChange(cc: ConfChange): ConfState {
+    // A snapshot restored since this entry was handed out already holds its effect (and later
+    // ones): applying it again would roll the membership back.
+    const index = this.confToApply.shift();
+    if (index !== undefined && index <= this.confBase) return this.confState();
+    const conf = applyChange(this.confState(), cc);
+    this.voters = new Set(conf.voters);
+    this.learners = new Set(conf.learners);
+    if (this.role !== 'leader') {
+      this.syncProgress();
+      return conf;
+    }
+    if (!this.voters.has(this.id)) {
+      // Removed (or demoted) leader: step down at once (etcd's StepDownOnRemoval); the
+      // remaining voters elect among themselves, and this node never campaigns again.
+      this.becomeFollower(this.term, null);
+      return conf;
+    }
+    this.syncProgress();
+    if (this.leadTransferee !== null && !this.voters.has(this.leadTransferee)) this.leadTransferee = null;
+    // The quorum changed: more may be committed now. Either way, probe new members at once.
+    if (this.maybeCommit()) this.bcastAppend();
+    else for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id, false);
+    return conf;
+  }
+
+  /**
+   * The driver's outcome of sending a snapshot (a `snap` message). Either way the follower goes
+   * back to probing, paused until its next heartbeat answer: after the snapshot if it was
+   * delivered, from its last known match if not (else it would wait forever).
+   */
+  reportSnapshot(id: NodeId, ok: boolean): void {
+    const pr = this.role === 'leader' ? this.prs.get(id) : undefined;
+    if (pr === undefined || pr.state !== 'snapshot') return;
+    if (!ok) pr.pendingSnapshot = 0;
+    pr.becomeProbe();
+    pr.probeSent = true;
+  }
+
+  /** The transport could not reach `id`: stop pipelining to it and probe instead. */
+  reportUnreachable(id: NodeId): void {
+    const pr = this.role === 'leader' ? this.prs.get(id) : undefined;
+    if (pr !== undefined && pr.state === 'replicate') pr.becomeProbe();
   }
 
   step(m: Message): void {
@@ -187,7 +281,7 @@ export class RaftCore {
         // A pre-vote never changes our term.
       } else if (m.type === 'preVoteResp' && !m.reject) {
         // A granted pre-vote carries the future term; the term moves when the election starts.
-      } else if (m.type === 'app' || m.type === 'heartbeat') {
+      } else if (m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap') {
         this.becomeFollower(m.term, m.from);
       } else {
         this.becomeFollower(m.term, null);
@@ -227,6 +321,7 @@ export class RaftCore {
     return (
       !sameSoft(this.softState(), this.prevSoft) ||
       !sameHard(this.hardState(), this.prevHard) ||
+      this.log.unstableSnapshot() !== undefined ||
       this.log.unstableEntries().length > 0 ||
       this.log.hasNextCommitted() ||
       this.msgsNow.length > 0 ||
@@ -243,17 +338,21 @@ export class RaftCore {
     const soft = this.softState();
     const hard = this.hardState();
     const entries = this.log.unstableEntries();
+    const snapshot = this.log.unstableSnapshot();
     const hardChanged = !sameHard(hard, this.prevHard);
     const rd: Ready = {
       softState: sameSoft(soft, this.prevSoft) ? undefined : soft,
       hardState: hardChanged ? hard : undefined,
+      ...(snapshot ? { snapshot } : {}),
       entries,
       committed: this.log.nextCommitted(),
       readStates: this.readStates,
       sendNow: this.msgsNow,
       sendAfterPersist: this.msgsAfterPersist,
-      mustSync: entries.length > 0 || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote,
+      mustSync:
+        snapshot !== undefined || entries.length > 0 || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote,
     };
+    for (const e of rd.committed) if (e.type === 'conf') this.confToApply.push(e.index);
     this.outstanding = { ready: rd, selfMsgs: this.selfAfterPersist };
     this.prevSoft = soft;
     this.prevHard = hard;
@@ -271,6 +370,8 @@ export class RaftCore {
     }
     const { selfMsgs } = this.outstanding;
     this.outstanding = null;
+    // The snapshot is installed: it is the applied state now (entries follow it).
+    if (rd.snapshot) this.log.stableSnapTo(rd.snapshot.meta.index);
     if (rd.entries.length > 0) {
       const last = rd.entries[rd.entries.length - 1];
       this.log.stableTo(last.index, last.term);
@@ -284,7 +385,7 @@ export class RaftCore {
     let progress: Record<NodeId, PeerStatus> | undefined;
     if (this.role === 'leader') {
       progress = {};
-      for (const [id, pr] of this.prs) progress[id] = pr.status();
+      for (const id of [...this.prs.keys()].sort()) progress[id] = this.prs.get(id)!.status();
     }
     return {
       id: this.id,
@@ -295,6 +396,7 @@ export class RaftCore {
       commit: this.log.committed,
       applied: this.log.applied,
       lastIndex: this.log.lastIndex(),
+      conf: this.confState(),
       progress,
       leadTransferee: this.leadTransferee,
     };
@@ -317,12 +419,37 @@ export class RaftCore {
     this.pendingReads = [];
     this.proposalsToSend = false;
     this.prs.clear();
-    for (const id of this.peers) {
-      const pr = new Progress(this.log.lastIndex() + 1, this.maxInflight);
+    for (const id of [...this.voters, ...this.learners].sort()) {
+      const pr = new Progress(this.log.lastIndex() + 1, this.maxInflight, this.learners.has(id));
       // Only what is durable on our own disk counts for us (1.1 item 2).
       if (id === this.id) pr.match = this.log.persistedIndex();
       this.prs.set(id, pr);
     }
+  }
+
+  /** After a membership change: trackers of members kept, of new members created, of others dropped. */
+  private syncProgress(): void {
+    for (const id of [...this.prs.keys()]) if (!this.voters.has(id) && !this.learners.has(id)) this.prs.delete(id);
+    for (const id of [...this.voters, ...this.learners].sort()) {
+      let pr = this.prs.get(id);
+      if (pr === undefined) {
+        // Invariant match < next holds with next >= 1; one entry to send makes the first probe.
+        pr = new Progress(Math.max(this.log.lastIndex(), 1), this.maxInflight);
+        // Not yet heard from, but not to be counted as lost by the next CheckQuorum either.
+        pr.recentActive = true;
+        this.prs.set(id, pr);
+      }
+      pr.learner = this.learners.has(id);
+    }
+  }
+
+  private confState(): ConfState {
+    return confState(this.voters, this.learners);
+  }
+
+  /** Only a voter campaigns: never a learner, a removed node, or one not yet configured. */
+  private promotable(): boolean {
+    return this.voters.has(this.id);
   }
 
   /** Raft §5.2: election timeout drawn uniformly from [T, 2T). */
@@ -358,6 +485,8 @@ export class RaftCore {
     this.reset(this.term);
     this.lead = this.id;
     this.role = 'leader';
+    // Whether or not a conf entry is pending in the log, none may be added before it is applied.
+    this.pendingConfIndex = this.log.lastIndex();
     const self = this.prs.get(this.id)!;
     self.becomeReplicate();
     self.match = this.log.persistedIndex();
@@ -370,7 +499,7 @@ export class RaftCore {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.electionElapsed >= this.randomizedElectionTimeout && this.prs.has(this.id)) {
+    if (this.electionElapsed >= this.randomizedElectionTimeout && this.promotable()) {
       this.electionElapsed = 0;
       this.campaign();
     }
@@ -400,7 +529,7 @@ export class RaftCore {
   private quorumActive(): boolean {
     let active = 0;
     for (const [id, pr] of this.prs) {
-      if (id === this.id || pr.recentActive) active++;
+      if (this.voters.has(id) && (id === this.id || pr.recentActive)) active++;
       if (id !== this.id) pr.recentActive = false;
     }
     return active >= this.quorum();
@@ -409,7 +538,7 @@ export class RaftCore {
   // ---------------------------------------------------------------- elections
 
   private hup(kind: CampaignKind): void {
-    if (this.role === 'leader' || !this.prs.has(this.id)) return;
+    if (this.role === 'leader' || !this.promotable()) return;
     this.startCampaign(kind);
   }
 
@@ -427,7 +556,8 @@ export class RaftCore {
     }
     // Our own vote counts only once our term/vote is durable.
     this.send({ type: type === 'vote' ? 'voteResp' : 'preVoteResp', from: this.id, to: this.id, term, reject: false });
-    for (const id of this.peers) {
+    // Learners are not asked; but one that a candidate already counts as a voter is (see handleVote).
+    for (const id of [...this.voters].sort()) {
       if (id === this.id) continue;
       this.send({
         type,
@@ -441,7 +571,11 @@ export class RaftCore {
     }
   }
 
-  /** Raft §5.2, §5.4.1: one vote per term, only for an up-to-date log. */
+  /**
+   * Raft §5.2, §5.4.1: one vote per term, only for an up-to-date log. Membership is not checked:
+   * a learner whose promotion the candidate has applied but it has not must still vote, or the
+   * election may never finish (etcd-io/etcd#7625).
+   */
   private handleVote(m: VoteMessage): void {
     const canVote =
       this.vote === m.from ||
@@ -465,7 +599,8 @@ export class RaftCore {
     if (!this.votes.has(from)) this.votes.set(from, granted);
     let yes = 0;
     let no = 0;
-    for (const v of this.votes.values()) {
+    for (const [id, v] of this.votes) {
+      if (!this.voters.has(id)) continue; // only voters of our configuration count
       if (v) yes++;
       else no++;
     }
@@ -475,7 +610,7 @@ export class RaftCore {
   }
 
   private quorum(): number {
-    return Math.floor(this.peers.length / 2) + 1;
+    return Math.floor(this.voters.size / 2) + 1;
   }
 
   // ---------------------------------------------------------------- per-role step
@@ -491,6 +626,11 @@ export class RaftCore {
         this.electionElapsed = 0;
         this.lead = m.from;
         this.handleHeartbeat(m);
+        break;
+      case 'snap':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.handleSnapshot(m);
         break;
       case 'timeoutNow':
         // Transfer: campaign at once, skipping pre-vote and others' leader stickiness.
@@ -514,6 +654,10 @@ export class RaftCore {
       case 'heartbeat':
         this.becomeFollower(m.term, m.from);
         this.handleHeartbeat(m);
+        break;
+      case 'snap':
+        this.becomeFollower(m.term, m.from);
+        this.handleSnapshot(m);
         break;
       case 'voteResp':
       case 'preVoteResp': {
@@ -581,6 +725,34 @@ export class RaftCore {
     });
   }
 
+  /**
+   * InstallSnapshot, obsolete-aware: a snapshot at or below our commit index is old news, and
+   * one whose last entry we already hold only moves the commit index (the log after it is
+   * kept). Otherwise log and membership are replaced; the ack (index = the snapshot's) leaves
+   * only after the driver installed it (appResp is sent after persistence).
+   */
+  private handleSnapshot(m: SnapshotMessage): void {
+    if (this.restore(m.snapshot)) this.send(this.appResp(m.from, this.log.lastIndex()));
+    else this.send(this.appResp(m.from, this.log.committed));
+  }
+
+  private restore(snap: Snapshot): boolean {
+    const { meta } = snap;
+    if (meta.index <= this.log.committed) return false;
+    // Its membership may not hold us yet (a snapshot older than our own addition): we then
+    // stay a passive follower until we apply the entry that adds us.
+    if (this.log.matchTerm(meta.index, meta.term)) {
+      this.log.commitTo(meta.index);
+      return false;
+    }
+    this.log.restore(snap);
+    this.confBase = meta.index;
+    this.voters = new Set(meta.conf.voters);
+    this.learners = new Set(meta.conf.learners);
+    this.syncProgress();
+    return true;
+  }
+
   private handleHeartbeat(m: HeartbeatMessage): void {
     // The leader sends min(match, commit), so this never passes our matching prefix.
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
@@ -614,8 +786,9 @@ export class RaftCore {
     if (this.readOnly.hasUnsent()) this.bcastHeartbeat(this.readOnly.startRound(this.id));
   }
 
+  /** Voters and learners alike receive the log. */
   private bcastAppend(): void {
-    for (const id of this.peers) if (id !== this.id) this.sendAppend(id);
+    for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id);
   }
 
   /** Returns whether a message was sent. */
@@ -625,18 +798,33 @@ export class RaftCore {
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
     const entries = this.log.slice(pr.next, this.log.lastIndex() + 1, this.maxMsgBytes);
-    // TODO(snapshots): a compacted prefix needs InstallSnapshot; until then the peer waits.
-    if (prevTerm === undefined || entries === undefined) return false;
+    // The follower needs entries we compacted: only a snapshot can catch it up.
+    if (prevTerm === undefined || entries === undefined) return this.sendSnapshot(to, pr);
     if (entries.length === 0 && !sendIfEmpty) return false;
     this.send({ type: 'app', from: this.id, to, term: this.term, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed });
     pr.sentEntries(entries.length, prevIndex + entries.length);
     return true;
   }
 
+  /**
+   * Raft §7. While the snapshot is in flight the follower's progress is paused; it leaves that
+   * state on an ack at or past the snapshot, or on reportSnapshot().
+   */
+  private sendSnapshot(to: NodeId, pr: Progress): boolean {
+    // A follower not heard from lately is probably down: do not ship it a whole state machine.
+    if (!pr.recentActive) return false;
+    const snapshot = this.log.snapshot();
+    // Not ready, or not covering what we compacted: ask again at the next occasion.
+    if (snapshot === 'temporarily-unavailable' || snapshot.meta.index < this.log.firstIndex() - 1) return false;
+    if (snapshot.meta.index === 0) return false;
+    this.send({ type: 'snap', from: this.id, to, term: this.term, snapshot });
+    pr.becomeSnapshot(snapshot.meta.index);
+    return true;
+  }
+
   private bcastHeartbeat(round: number): void {
-    for (const id of this.peers) {
+    for (const [id, pr] of this.prs) {
       if (id === this.id) continue;
-      const pr = this.prs.get(id)!;
       // Never tell a follower to commit past what it is known to hold.
       const commit = Math.min(pr.match, this.log.committed);
       this.send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit, round });
@@ -664,6 +852,10 @@ export class RaftCore {
     const wasPaused = pr.isPaused();
     if (!pr.maybeUpdate(m.index)) return;
     if (pr.state === 'probe') pr.becomeReplicate();
+    else if (pr.state === 'snapshot' && (pr.match >= pr.pendingSnapshot || pr.match + 1 >= this.log.firstIndex())) {
+      // The follower has the snapshot (or caught up otherwise): the log can take it from here.
+      pr.becomeReplicate();
+    }
     if (this.maybeCommit()) this.bcastAppend();
     else if (wasPaused) this.sendAppend(m.from);
     // Pipelining: keep the window full.
@@ -681,7 +873,7 @@ export class RaftCore {
     pr.recentActive = true;
     pr.probeSent = false;
     if (pr.match < this.log.lastIndex()) this.sendAppend(m.from);
-    if (m.round > 0) {
+    if (m.round > 0 && this.voters.has(m.from)) {
       for (const req of this.readOnly.recvAck(m.round, m.from, this.quorum())) this.answerRead(req);
     }
   }
@@ -691,7 +883,7 @@ export class RaftCore {
    * entries are committed indirectly (Figure 8).
    */
   private maybeCommit(): boolean {
-    const matches = [...this.prs.values()].map((p) => p.match).sort((a, b) => b - a);
+    const matches = [...this.voters].map((id) => this.prs.get(id)!.match).sort((a, b) => b - a);
     const quorumIndex = matches[this.quorum() - 1];
     if (this.log.term(quorumIndex) !== this.term) return false;
     if (!this.log.commitTo(quorumIndex)) return false;
@@ -712,7 +904,7 @@ export class RaftCore {
     }
     // (b) The read index is the commit index at arrival.
     const withIndex: ReadRequest = { ...req, index: this.log.committed };
-    if (this.peers.length === 1) {
+    if (this.voters.size === 1) {
       this.answerRead(withIndex);
       return;
     }

@@ -74,4 +74,36 @@ describe(RaftLog.name, () => {
     expect(sut.isUpToDate(2, 2)).toBe(true);
     expect(sut.isUpToDate(1, 2)).toBe(false);
   });
+
+  describe('snapshot as base', () => {
+    const snap = { meta: { index: 5, term: 3, conf: { voters: ['1'], learners: [] } }, data: new Uint8Array(0) };
+
+    it('should start after a restored snapshot, whose last entry term is known', () => {
+      const sut = make([1, 1], 1);
+      sut.restore(snap);
+      expect(sut.firstIndex()).toBe(6);
+      expect(sut.lastIndex()).toBe(5);
+      expect(sut.term(5)).toBe(3);
+      expect(sut.term(4)).toBeUndefined();
+      expect(sut.committed).toBe(5);
+      expect(sut.maybeAppend(5, 3, 6, [entry(6, 3, 'x')])).toBe(6);
+    });
+
+    it('should hand out no committed entries until the snapshot is stable, then count it applied', () => {
+      const sut = make([1, 1], 1);
+      sut.restore(snap);
+      expect(sut.hasNextCommitted()).toBe(false);
+      sut.stableSnapTo(5);
+      expect(sut.unstableSnapshot()).toBeUndefined();
+      expect(sut.applied).toBe(5);
+    });
+
+    it('should start from the storage snapshot: committed and applied at least its index', () => {
+      const storage = new MemoryStorage();
+      storage.applySnapshot(snap);
+      const sut = new RaftLog(storage);
+      expect(sut).toMatchObject({ committed: 5, applied: 5 });
+      expect(sut.lastTerm()).toBe(3);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import type { LogView } from './log-view';
 import { limitBySize } from './memory-storage';
-import type { Entry } from './types';
+import type { Entry, Snapshot } from './types';
 
 /**
  * The core's view of its log: the durable part (read through the LogView) followed by an
@@ -9,13 +9,17 @@ import type { Entry } from './types';
  * Invariants:
  *   applied <= committed <= lastIndex()
  *   unstableOffset - 1 is the last index known durable and belonging to this log
- *   entries below unstableOffset are read from storage, the rest from `unstable`.
+ *   entries below unstableOffset are read from storage, the rest from `unstable`;
+ *   with a pending snapshot, unstableOffset === snapshot.index + 1 and storage is not read
+ *   (its log is about to be replaced).
  */
 export class RaftLog {
   committed: number;
   applied: number;
   private unstableOffset: number;
   private unstable: Entry[] = [];
+  /** A snapshot received from the leader and not yet confirmed durable by the driver. */
+  private pendingSnapshot: Snapshot | undefined;
 
   constructor(
     private readonly storage: LogView,
@@ -23,8 +27,10 @@ export class RaftLog {
   ) {
     const { hardState } = storage.initialState();
     this.unstableOffset = storage.lastIndex() + 1;
-    this.committed = hardState.commit;
-    this.applied = Math.max(applied, storage.firstIndex() - 1);
+    // Everything up to the storage's snapshot is committed and applied by definition.
+    const base = storage.firstIndex() - 1;
+    this.committed = Math.max(hardState.commit, base);
+    this.applied = Math.max(applied, base);
     if (this.committed > this.lastIndex() || this.applied > this.committed) {
       throw new Error(
         `inconsistent log state: applied ${this.applied}, commit ${this.committed}, last ${this.lastIndex()}`,
@@ -33,7 +39,7 @@ export class RaftLog {
   }
 
   firstIndex(): number {
-    return this.storage.firstIndex();
+    return this.pendingSnapshot ? this.pendingSnapshot.meta.index + 1 : this.storage.firstIndex();
   }
 
   lastIndex(): number {
@@ -50,13 +56,14 @@ export class RaftLog {
 
   /** The last index durable on this node's disk (the leader's self-ack). */
   persistedIndex(): number {
-    return this.unstableOffset - 1;
+    return this.pendingSnapshot ? 0 : this.unstableOffset - 1;
   }
 
   /** Term of the entry at `index`, or undefined when compacted or beyond the log. */
   term(index: number): number | undefined {
     if (index < this.firstIndex() - 1 || index > this.lastIndex()) return undefined;
     if (index >= this.unstableOffset) return this.unstable[index - this.unstableOffset].term;
+    if (this.pendingSnapshot) return this.pendingSnapshot.meta.term; // index === snapshot index
     const t = this.storage.term(index);
     return typeof t === 'number' ? t : undefined;
   }
@@ -153,6 +160,36 @@ export class RaftLog {
     return [...this.unstable];
   }
 
+  unstableSnapshot(): Snapshot | undefined {
+    return this.pendingSnapshot;
+  }
+
+  /** The snapshot to send a follower that needs compacted entries. */
+  snapshot(): Snapshot | 'temporarily-unavailable' {
+    return this.pendingSnapshot ?? this.storage.snapshot();
+  }
+
+  /**
+   * InstallSnapshot on the follower: the whole log is replaced by the snapshot, which counts
+   * as committed (it holds only committed entries). Applied moves once it is durable.
+   */
+  restore(snap: Snapshot): void {
+    if (snap.meta.index <= this.committed) {
+      throw new Error(`snapshot ${snap.meta.index} is not past the commit index ${this.committed}`);
+    }
+    this.pendingSnapshot = snap;
+    this.unstableOffset = snap.meta.index + 1;
+    this.unstable = [];
+    this.committed = snap.meta.index;
+  }
+
+  /** Called once the driver has installed the snapshot at `index`. */
+  stableSnapTo(index: number): void {
+    if (this.pendingSnapshot?.meta.index !== index) return;
+    this.pendingSnapshot = undefined;
+    this.applied = Math.max(this.applied, index);
+  }
+
   /** Called once the driver has persisted entries up to (index, term). */
   stableTo(index: number, term: number): void {
     // A later overwrite of that index makes the confirmation stale: keep the newer entries.
@@ -178,8 +215,9 @@ export class RaftLog {
     this.applied = index;
   }
 
+  /** Nothing is applied over a snapshot that is not installed yet. */
   hasNextCommitted(): boolean {
-    return this.committed > this.applied;
+    return this.committed > this.applied && this.pendingSnapshot === undefined;
   }
 
   nextCommitted(): Entry[] {

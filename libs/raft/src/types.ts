@@ -4,12 +4,42 @@
 /** A node's identity. Unique for all time: never reuse an id after removal. */
 export type NodeId = string;
 
-export type EntryType = 'normal' | 'noop';
+/** `conf` entries carry `encodeConfChange(cc)`; they take effect when applied (applyConfChange). */
+export type EntryType = 'normal' | 'noop' | 'conf';
 
 export interface Entry {
   readonly index: number;
   readonly term: number;
   readonly type: EntryType;
+  readonly data: Uint8Array;
+}
+
+/**
+ * One membership change (one server at a time, thesis §4.1). `addVoter` on a learner promotes
+ * it; `addLearner` on a voter demotes it. `context` is opaque to the core (e.g. the address).
+ */
+export interface ConfChange {
+  readonly type: 'addVoter' | 'addLearner' | 'removeNode';
+  readonly node: NodeId;
+  readonly context?: string;
+}
+
+/** A membership, both lists sorted. Invariant: no id is in both. */
+export interface ConfState {
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+}
+
+/** The last entry a snapshot covers, and the membership applied at that point. */
+export interface SnapshotMeta {
+  readonly index: number;
+  readonly term: number;
+  readonly conf: ConfState;
+}
+
+/** `data` is opaque to the core: the state machine's image at `meta.index`. */
+export interface Snapshot {
+  readonly meta: SnapshotMeta;
   readonly data: Uint8Array;
 }
 
@@ -89,6 +119,12 @@ export interface HeartbeatResponseMessage extends Envelope {
   readonly round: number;
 }
 
+/** InstallSnapshot (Raft §7): sent when the follower needs entries the leader has compacted. */
+export interface SnapshotMessage extends Envelope {
+  readonly type: 'snap';
+  readonly snapshot: Snapshot;
+}
+
 /** A proposal forwarded by a follower to its leader. */
 export interface ProposeMessage extends Envelope {
   readonly type: 'prop';
@@ -115,6 +151,7 @@ export interface TimeoutNowMessage extends Envelope {
 export type Message =
   | AppendMessage
   | AppendResponseMessage
+  | SnapshotMessage
   | VoteMessage
   | VoteResponseMessage
   | HeartbeatMessage
@@ -129,15 +166,19 @@ export type MessageType = Message['type'];
 /**
  * Everything the core produced since the last advance(). The driver must:
  *  1. send `sendNow` (may leave before local persistence);
- *  2. persist `hardState` and `entries` (overwriting the log from entries[0].index on),
- *     fsynced when `mustSync`;
+ *  2. persist, fsynced when `mustSync`, in this order: `snapshot` (replace the state machine,
+ *     the log and the conf state with it), then `hardState` and `entries` (overwriting the log
+ *     from entries[0].index on);
  *  3. only then send `sendAfterPersist`;
- *  4. apply `committed` (possibly after step 2 — they may include entries of step 2);
+ *  4. apply `committed` in order (possibly after step 2 — they may include entries of step 2),
+ *     calling applyConfChange for each `conf` entry;
  *  5. call advance(ready).
  */
 export interface Ready {
   readonly softState?: SoftState;
   readonly hardState?: HardState;
+  /** A snapshot received from the leader, to install before anything else of this Ready. */
+  readonly snapshot?: Snapshot;
   readonly entries: readonly Entry[];
   readonly committed: readonly Entry[];
   readonly readStates: readonly ReadState[];
@@ -151,7 +192,7 @@ export interface Ready {
 export type ProposeResult = 'ok' | 'dropped' | 'not-leader';
 export type ReadIndexResult = 'ok' | 'dropped';
 
-export type ProgressState = 'probe' | 'replicate';
+export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
 export interface PeerStatus {
   readonly match: number;
@@ -159,6 +200,9 @@ export interface PeerStatus {
   readonly state: ProgressState;
   readonly inflight: number;
   readonly recentActive: boolean;
+  readonly learner: boolean;
+  /** In `snapshot` state: the index of the snapshot sent; 0 otherwise. */
+  readonly pendingSnapshot: number;
 }
 
 export interface Status {
@@ -170,7 +214,9 @@ export interface Status {
   readonly commit: number;
   readonly applied: number;
   readonly lastIndex: number;
-  /** Present on the leader only. */
+  /** The membership this node has applied (or restored from a snapshot). */
+  readonly conf: ConfState;
+  /** Present on the leader only; voters and learners. */
   readonly progress?: Readonly<Record<NodeId, PeerStatus>>;
   readonly leadTransferee: NodeId | null;
 }

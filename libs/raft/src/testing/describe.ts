@@ -1,10 +1,29 @@
-import type { Entry, Message, Ready, Status } from '../types';
+import { decodeConfChange } from '../conf-change';
+import type { ConfState, Entry, Message, Ready, Snapshot, Status } from '../types';
 
 const dec = new TextDecoder();
 
-/** `3@t2 "x"`: index 3 of term 2; `noop` for a term's opening entry. */
+/** `3@t2 "x"`: index 3 of term 2; `noop` for a term's opening entry; `conf addVoter 4`. */
 export function describeEntry(e: Entry): string {
-  return e.type === 'noop' ? `${e.index}@t${e.term} noop` : `${e.index}@t${e.term} ${JSON.stringify(dec.decode(e.data))}`;
+  switch (e.type) {
+    case 'noop':
+      return `${e.index}@t${e.term} noop`;
+    case 'conf': {
+      const cc = decodeConfChange(e.data);
+      return `${e.index}@t${e.term} conf ${cc.type} ${cc.node}${cc.context === undefined ? '' : ` ${JSON.stringify(cc.context)}`}`;
+    }
+    case 'normal':
+      return `${e.index}@t${e.term} ${JSON.stringify(dec.decode(e.data))}`;
+  }
+}
+
+export function describeConf(c: ConfState): string {
+  return `voters=[${c.voters.join(',')}] learners=[${c.learners.join(',')}]`;
+}
+
+/** The data is opaque: only the metadata is shown. */
+export function describeSnapshot(s: Snapshot): string {
+  return `${s.meta.index}@t${s.meta.term} ${describeConf(s.meta.conf)}`;
 }
 
 export function describeEntries(es: readonly Entry[]): string {
@@ -36,6 +55,8 @@ export function describeMessage(m: Message): string {
       return `${head} ctx=${JSON.stringify(dec.decode(m.ctx))}`;
     case 'readIndexResp':
       return `${head} index=${m.index} ctx=${JSON.stringify(dec.decode(m.ctx))}`;
+    case 'snap':
+      return `${head} snapshot=${describeSnapshot(m.snapshot)}`;
     case 'timeoutNow':
       return head;
   }
@@ -45,6 +66,7 @@ export function describeReady(rd: Ready): string[] {
   const out: string[] = [];
   if (rd.softState) out.push(`soft: role=${rd.softState.role} leader=${rd.softState.leader ?? '-'}`);
   if (rd.hardState) out.push(`hard: term=${rd.hardState.term} vote=${rd.hardState.vote ?? '-'} commit=${rd.hardState.commit}${rd.mustSync ? ' sync' : ''}`);
+  if (rd.snapshot) out.push(`snapshot: ${describeSnapshot(rd.snapshot)}`);
   if (rd.entries.length) out.push(`entries: ${describeEntries(rd.entries)}`);
   if (rd.committed.length) out.push(`apply: ${describeEntries(rd.committed)}`);
   for (const m of rd.sendNow) out.push(`send: ${describeMessage(m)}`);
@@ -56,9 +78,11 @@ export function describeReady(rd: Ready): string[] {
 export function describeStatus(st: Status): string[] {
   const out = [
     `${st.id}: ${st.role} term=${st.term} vote=${st.vote ?? '-'} leader=${st.leader ?? '-'} commit=${st.commit} applied=${st.applied} last=${st.lastIndex}`,
+    `  conf: ${describeConf(st.conf)}`,
   ];
   for (const [id, p] of Object.entries(st.progress ?? {})) {
-    out.push(`  ${id}: ${p.state} match=${p.match} next=${p.next}${p.inflight ? ` inflight=${p.inflight}` : ''}`);
+    const extra = `${p.learner ? ' learner' : ''}${p.pendingSnapshot ? ` pending=${p.pendingSnapshot}` : ''}${p.inflight ? ` inflight=${p.inflight}` : ''}`;
+    out.push(`  ${id}: ${p.state} match=${p.match} next=${p.next}${extra}`);
   }
   return out;
 }

@@ -1,6 +1,10 @@
+import { decodeConfChange } from '../conf-change';
 import { MemoryStorage } from '../memory-storage';
 import { RaftCore, type RaftConfig } from '../raft-core';
-import type { Entry, HardState, Message, NodeId, ReadState, Ready } from '../types';
+import type { Entry, HardState, Message, NodeId, ReadState, Ready, Snapshot } from '../types';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 /** mulberry32: a tiny seeded PRNG so every run replays exactly. */
 export function seededRandom(seed: number): () => number {
@@ -18,8 +22,10 @@ export interface NetworkNode {
   readonly id: NodeId;
   core: RaftCore;
   readonly storage: MemoryStorage;
-  /** Entries handed to the state machine, in order. */
-  readonly applied: Entry[];
+  /** The state machine: entries applied, in order (replaced wholesale by a snapshot install). */
+  applied: Entry[];
+  /** Index of the last entry (or snapshot) applied: what a restart resumes from. */
+  appliedIndex: number;
   readonly readStates: ReadState[];
   /** A Ready taken but not yet persisted (see `takeReady` / `persistReady`). */
   pending: Ready | null;
@@ -40,10 +46,22 @@ export function logWithTerms(...terms: number[]): Entry[] {
   return terms.map((t, i) => entry(i + 1, t, `e${i + 1}`));
 }
 
+/** The test state machine's image: its applied entries, as JSON. */
+export function encodeSnapshotData(applied: readonly Entry[]): Uint8Array {
+  return enc.encode(JSON.stringify(applied.map((e) => [e.index, e.term, e.type, dec.decode(e.data)])));
+}
+
+export function decodeSnapshotData(data: Uint8Array): Entry[] {
+  const rows = JSON.parse(dec.decode(data)) as [number, number, Entry['type'], string][];
+  return rows.map(([index, term, type, d]) => ({ index, term, type, data: enc.encode(d) }));
+}
+
 /**
  * A deterministic in-memory network of cores, driven exactly as a real driver would: take a
  * Ready, send `sendNow`, persist, send `sendAfterPersist`, apply, advance. Messages wait in a
- * FIFO queue until delivered; cut links drop them at send time.
+ * FIFO queue until delivered; cut links drop them at send time (a dropped snapshot is reported
+ * to its sender as failed, as a real transport would). Applied `conf` entries go through
+ * applyConfChange, and the resulting membership is stored with the applied index.
  */
 export class RaftNetwork {
   readonly nodes = new Map<NodeId, NetworkNode>();
@@ -64,6 +82,13 @@ export class RaftNetwork {
     return new RaftNetwork(Array.from({ length: n }, (_, i) => String(i + 1)), options);
   }
 
+  /** A node joining later: `config.peers` / `learners` are its bootstrap membership. */
+  join(id: NodeId, opts: NodeOptions = {}): void {
+    if (this.nodes.has(id)) throw new Error(`node ${id} exists`);
+    this.ids.push(id);
+    this.addNode(id, { ...opts, config: { peers: [], ...opts.config } });
+  }
+
   private addNode(id: NodeId, opts: NodeOptions): void {
     const storage = MemoryStorage.from(opts.entries ?? [], opts.hardState);
     const seed = (this.options.seed ?? 1) * 1000 + this.ids.indexOf(id);
@@ -77,7 +102,9 @@ export class RaftNetwork {
     };
     this.configs.set(id, config);
     const core = new RaftCore(config, storage);
-    this.nodes.set(id, { id, core, storage, applied: [], readStates: [], pending: null });
+    // A driver records the bootstrap membership with its first write, as any later one.
+    storage.setConfState(core.status().conf);
+    this.nodes.set(id, { id, core, storage, applied: [], appliedIndex: 0, readStates: [], pending: null });
   }
 
   private readonly configs = new Map<NodeId, RaftConfig>();
@@ -89,8 +116,7 @@ export class RaftNetwork {
   restart(id: NodeId): void {
     const n = this.node(id);
     n.pending = null;
-    const applied = n.applied.length > 0 ? n.applied[n.applied.length - 1].index : 0;
-    n.core = new RaftCore({ ...this.configs.get(id)!, applied }, n.storage);
+    n.core = new RaftCore({ ...this.configs.get(id)!, applied: n.appliedIndex }, n.storage);
   }
 
   node(id: NodeId): NetworkNode {
@@ -130,9 +156,21 @@ export class RaftNetwork {
 
   private enqueue(msgs: readonly Message[]): void {
     for (const m of msgs) {
-      if (this.cut.has(`${m.from}->${m.to}`) || this.dropIf(m)) continue;
+      if (this.cut.has(`${m.from}->${m.to}`) || this.dropIf(m)) {
+        if (m.type === 'snap') this.nodes.get(m.from)?.core.reportSnapshot(m.to, false);
+        continue;
+      }
       this.queue.push(m);
     }
+  }
+
+  /** The driver's snapshot-and-truncate: an image at the applied index, then the log up to `index`. */
+  compact(id: NodeId, index?: number): Snapshot {
+    const n = this.node(id);
+    const { confState } = n.storage.initialState();
+    const snap = n.storage.createSnapshot(n.appliedIndex, confState, encodeSnapshotData(n.applied));
+    n.storage.compact(Math.min(index ?? n.appliedIndex, n.appliedIndex));
+    return snap;
   }
 
   /** Driver step 1: take the Ready and send what may leave before persistence. */
@@ -151,10 +189,18 @@ export class RaftNetwork {
     const rd = n.pending;
     if (rd === null) return;
     n.pending = null;
+    if (rd.snapshot && n.storage.applySnapshot(rd.snapshot)) {
+      n.applied = decodeSnapshotData(rd.snapshot.data);
+      n.appliedIndex = rd.snapshot.meta.index;
+    }
     n.storage.append(rd.entries);
     if (rd.hardState) n.storage.setHardState(rd.hardState);
     this.enqueue(rd.sendAfterPersist);
-    n.applied.push(...rd.committed);
+    for (const e of rd.committed) {
+      n.applied.push(e);
+      n.appliedIndex = e.index;
+      if (e.type === 'conf') n.storage.setConfState(n.core.applyConfChange(decodeConfChange(e.data)));
+    }
     n.readStates.push(...rd.readStates);
     n.core.advance(rd);
   }
