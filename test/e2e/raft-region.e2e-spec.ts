@@ -109,3 +109,38 @@ describe('a three-node Region (Raft)', () => {
     expect(seen!.Description).toBe('before the pause');
   });
 });
+
+describe('a three-node Region whose log is compacted', () => {
+  let region: TrentRegion;
+
+  beforeAll(async () => {
+    region = await TrentRegion.start({ nodes: 3, env: { TRENT_RAFT_COMPACT_AFTER: '20', TRENT_RAFT_TRAILING_ENTRIES: '5', TRENT_WORKERS: '2' } });
+  });
+  afterAll(async () => {
+    await region?.dispose();
+  });
+
+  it('should bring a node that was down past the compaction point up to date with a snapshot', async () => {
+    const leader = await region.leader();
+    const lagging = others(leader)[0];
+    await region.node(lagging).stop('SIGKILL');
+    const keyIds: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const { KeyMetadata } = await region.client(leader, 3).send(new CreateKeyCommand({ Description: `k${i}` }));
+      keyIds.push(KeyMetadata!.KeyId!);
+    }
+    await region.client(leader).send(new DisableKeyCommand({ KeyId: keyIds[0] }));
+    await region.node(lagging).restart();
+    // Every worker of the restarted node serves the snapshot's state (two workers: ask several times).
+    for (let i = 0; i < 6; i++) {
+      const { KeyMetadata } = await region.client(lagging, 3).send(new DescribeKeyCommand({ KeyId: keyIds[39] }));
+      expect(KeyMetadata!.Description).toBe('k39');
+      const err = await awsError(() => region.client(lagging, 3).send(new EncryptCommand({ KeyId: keyIds[0], Plaintext: Buffer.from('x') })));
+      expect(err.name).toBe('DisabledException');
+    }
+    expect(region.node(lagging).log()).toContain('installed a snapshot from the leader');
+    // And it keeps following the log after the snapshot.
+    await region.client(leader).send(new EnableKeyCommand({ KeyId: keyIds[0] }));
+    await region.client(lagging, 3).send(new EncryptCommand({ KeyId: keyIds[0], Plaintext: Buffer.from('x') }));
+  });
+});

@@ -51,6 +51,8 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
         electionTicks: config.raft.electionTicks,
         heartbeatTicks: 1,
         onFatal: fatal,
+        compactAfter: config.raft.compactAfter,
+        trailingEntries: config.raft.trailingEntries,
       });
       raft = node;
       transport = await TcpTransport.listen({
@@ -74,6 +76,10 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
   const fanout = new ReplicaFanout(REPLICA_ACK_TIMEOUT_MS, (id) => {
     log.error({ worker: id }, 'worker did not apply an entry in time; stopping it');
     workers.get(id)?.process.kill('SIGKILL');
+  });
+  kmsLog.onRestored(() => {
+    log.info({ applied: kmsLog.status().appliedIndex, keys: service.status().keys }, 'installed a snapshot from the leader');
+    fanout.reset(service.snapshot(), kmsLog.status());
   });
   kmsLog.onApplied(async (entries) => {
     await fanout.applied(entries, kmsLog.status());

@@ -30,6 +30,10 @@ export interface RaftConfig {
   readonly tickMs: number;
   /** Base election timeout in ticks (randomized in [T, 2T)). */
   readonly electionTicks: number;
+  /** The log is compacted once it holds this many applied entries beyond the trailing window. */
+  readonly compactAfter: number;
+  /** Applied entries kept behind the compaction point. */
+  readonly trailingEntries: number;
 }
 
 const REGION_PATTERN = /^([a-z]+-){2,3}\d+$/;
@@ -86,6 +90,13 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
   const electionTicks = Number(electionText);
   if (!Number.isInteger(electionTicks) || electionTicks < 2 || electionTicks > 1000) problems.push(`TRENT_RAFT_ELECTION_TICKS='${electionText}' must be a number from 2 to 1000`);
 
+  const compactText = env.TRENT_RAFT_COMPACT_AFTER ?? '10000';
+  const compactAfter = Number(compactText);
+  if (!Number.isInteger(compactAfter) || compactAfter < 1) problems.push(`TRENT_RAFT_COMPACT_AFTER='${compactText}' must be a positive number of entries`);
+  const trailingText = env.TRENT_RAFT_TRAILING_ENTRIES ?? '1000';
+  const trailingEntries = Number(trailingText);
+  if (!Number.isInteger(trailingEntries) || trailingEntries < 0) problems.push(`TRENT_RAFT_TRAILING_ENTRIES='${trailingText}' must be a number of entries`);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     region,
@@ -98,7 +109,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     devMode: devText === '1' || devText === 'true',
     logLevel,
     workers,
-    raft: Object.freeze({ host: raftHost, port: raftPort, peers, tickMs, electionTicks }),
+    raft: Object.freeze({ host: raftHost, port: raftPort, peers, tickMs, electionTicks, compactAfter, trailingEntries }),
   });
 }
 

@@ -6,6 +6,7 @@ export * from './model/arn';
 export * from './model/key-record';
 export * from './rules/key-state-rules';
 export * from './state/command';
+export type { StateImage } from './state/kms-state';
 export * from './log/raft-kms-log';
 export * from './replica/replica-fanout';
 export * from './replica/replica-log';

@@ -1,9 +1,10 @@
 import { KmsError } from '@trent/protocol';
-import type { Entry, NodeStatus, ProposeResult, StateMachinePort } from '@trent/raft';
+import type { Entry, NodeStatus, ProposeResult, Snapshot, StateMachinePort } from '@trent/raft';
 import { decodeJson, encodeJson } from '@trent/raft';
 import { StoreOp } from '@trent/storage';
 import { Command, CommandResult } from '../state/command';
 import { KmsStateMachine } from '../state/kms-state-machine';
+import type { StateImage } from '../state/kms-state';
 import { LogStatus, ReplicatedLog } from './replicated-log';
 
 /** What this log needs of a Raft node (the driver in @trent/raft implements it). */
@@ -71,6 +72,7 @@ export class RaftKmsLog implements ReplicatedLog, StateMachinePort {
   private published: number;
   private readonly readWaiters: Array<{ index: number; resolve: () => void }> = [];
   private listener: AppliedListener = async () => {};
+  private restoredListener: () => void = () => {};
   /** Reads collected during this event-loop turn share one read index. */
   private batch: Array<{ resolve: () => void; reject: (e: Error) => void }> | null = null;
 
@@ -87,6 +89,11 @@ export class RaftKmsLog implements ReplicatedLog, StateMachinePort {
 
   onApplied(listener: AppliedListener): void {
     this.listener = listener;
+  }
+
+  /** Called once a snapshot from the leader replaced the state (the local replicas must follow). */
+  onRestored(listener: () => void): void {
+    this.restoredListener = listener;
   }
 
   /** Highest index applied, durable, and applied by every local replica. */
@@ -130,6 +137,25 @@ export class RaftKmsLog implements ReplicatedLog, StateMachinePort {
       if (last > this.published) this.published = last;
       this.releaseReads();
     });
+  }
+
+  snapshot(): { index: number; data: Uint8Array } {
+    const image = this.machine.state.snapshot();
+    return { index: image.appliedIndex, data: new Uint8Array(encodeJson(image)) };
+  }
+
+  restore(snapshot: Snapshot): StoreOp[] {
+    const image = decodeJson<StateImage>(Buffer.from(snapshot.data.buffer, snapshot.data.byteOffset, snapshot.data.byteLength));
+    if (image.appliedIndex !== snapshot.meta.index) throw new Error(`snapshot at ${snapshot.meta.index} holds state applied to ${image.appliedIndex}`);
+    // Writes whose entries the snapshot covers are answered when re-proposed, from the session table.
+    this.results.clear();
+    return this.machine.state.restore(image);
+  }
+
+  restored(snapshot: Snapshot): void {
+    this.restoredListener();
+    if (snapshot.meta.index > this.published) this.published = snapshot.meta.index;
+    this.releaseReads();
   }
 
   // ------------------------------------------------------------ ReplicatedLog

@@ -39,6 +39,11 @@ export class ReplicaFanout {
     channel.send({ t: 'snapshot', snapshot, status });
   }
 
+  /** The state was replaced by a Raft snapshot: every replica starts again from it. */
+  reset(snapshot: StateSnapshot, status: LogStatus): void {
+    for (const r of this.replicas.values()) r.channel.send({ t: 'snapshot', snapshot, status });
+  }
+
   remove(id: number): void {
     this.replicas.delete(id);
     this.settle();

@@ -113,6 +113,12 @@ export class ReplicaLog implements ReplicatedLog {
     this.onApply(cmd);
   }
 
+  private wakeIndexWaiters(): void {
+    for (let i = this.indexWaiters.length - 1; i >= 0; i--) {
+      if (this.indexWaiters[i].index <= this.machine.state.appliedIndex) this.indexWaiters.splice(i, 1)[0].resolve();
+    }
+  }
+
   private whenApplied(index: number, resolve: () => void): void {
     if (this.machine.state.appliedIndex >= index) resolve();
     else this.indexWaiters.push({ index, resolve });
@@ -125,9 +131,7 @@ export class ReplicaLog implements ReplicatedLog {
         for (const e of m.entries) if (e.index > this.machine.state.appliedIndex) this.applyEntry(e.index, e.cmd);
         this.lastStatus = m.status;
         this.channel.send({ t: 'applied', index: this.machine.state.appliedIndex });
-        for (let i = this.indexWaiters.length - 1; i >= 0; i--) {
-          if (this.indexWaiters[i].index <= this.machine.state.appliedIndex) this.indexWaiters.splice(i, 1)[0].resolve();
-        }
+        this.wakeIndexWaiters();
         return;
       }
       case 'result':
@@ -151,7 +155,13 @@ export class ReplicaLog implements ReplicatedLog {
         this.barrierDone(m.id, (r) => r.reject(new KmsError(m.code, m.message)));
         return;
       case 'snapshot':
-        return; // Only the first message of the channel; consumed before this log exists.
+        // The first one is consumed before this log exists; a later one means the primary installed
+        // a Raft snapshot, which replaces this replica's state too.
+        if (m.snapshot.appliedIndex > this.machine.state.appliedIndex) this.machine.state.replaceWith(m.snapshot);
+        this.lastStatus = m.status;
+        this.channel.send({ t: 'applied', index: this.machine.state.appliedIndex });
+        this.wakeIndexWaiters();
+        return;
       default: {
         const unreachable: never = m;
         throw new Error(`unknown message ${JSON.stringify(unreachable)}`);

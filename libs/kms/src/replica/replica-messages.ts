@@ -1,18 +1,11 @@
-import { AliasRecord, KeyRecord } from '../model/key-record';
 import { Command, CommandResult } from '../state/command';
-import { SessionEntry } from '../state/kms-state';
+import type { StateImage } from '../state/kms-state';
 import type { KmsErrorCode } from '@trent/protocol';
 import { LogStatus } from '../log/replicated-log';
 import type { AppliedEntry } from '../log/raft-kms-log';
 
 /** The whole applied state, as a replica starts from it. */
-export interface StateSnapshot {
-  appliedIndex: number;
-  clockOffsetMs: number;
-  keys: KeyRecord[];
-  aliases: AliasRecord[];
-  sessions: SessionEntry[];
-}
+export type StateSnapshot = StateImage;
 
 /** Primary (log owner) → replica (HTTP worker). Delivered in order over one IPC channel. */
 export type ToReplica =

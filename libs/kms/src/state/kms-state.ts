@@ -22,6 +22,15 @@ export interface SessionEntry {
  * The replicated KMS state of one Region, fully in memory and mirrored in the store. Reads come
  * from here; only the state machine mutates it, through `StateWriter`.
  */
+/** The whole applied state as plain data: a Raft snapshot's content, and a replica's start. */
+export interface StateImage {
+  appliedIndex: number;
+  clockOffsetMs: number;
+  keys: KeyRecord[];
+  aliases: AliasRecord[];
+  sessions: SessionEntry[];
+}
+
 export class KmsState {
   readonly keys = new Map<string, KeyRecord>();
   readonly aliases = new Map<string, AliasRecord>();
@@ -43,23 +52,39 @@ export class KmsState {
   }
 
   /** A replica's starting state: exactly what the primary had applied when it took the snapshot. */
-  static fromSnapshot(snapshot: {
-    appliedIndex: number;
-    clockOffsetMs: number;
-    keys: KeyRecord[];
-    aliases: AliasRecord[];
-    sessions: SessionEntry[];
-  }): KmsState {
+  static fromSnapshot(snapshot: StateImage): KmsState {
     const state = new KmsState();
-    for (const key of snapshot.keys) state.keys.set(mapKey(key.accountId, key.keyId), key);
-    for (const alias of snapshot.aliases) state.aliases.set(mapKey(alias.accountId, alias.aliasName), alias);
-    for (const s of snapshot.sessions) state.sessions.set(s.requestId, s);
-    state.clockOffsetMs = snapshot.clockOffsetMs;
-    state.appliedIndex = snapshot.appliedIndex;
+    state.replaceWith(snapshot);
     return state;
   }
 
-  snapshot(): { appliedIndex: number; clockOffsetMs: number; keys: KeyRecord[]; aliases: AliasRecord[]; sessions: SessionEntry[] } {
+  /** Becomes exactly `image` in memory (a Raft snapshot installed, or a replica reset). */
+  replaceWith(image: StateImage): void {
+    this.keys.clear();
+    this.aliases.clear();
+    this.sessions.clear();
+    for (const key of image.keys) this.keys.set(mapKey(key.accountId, key.keyId), key);
+    for (const alias of image.aliases) this.aliases.set(mapKey(alias.accountId, alias.aliasName), alias);
+    for (const s of [...image.sessions].sort((a, b) => a.index - b.index)) this.sessions.set(s.requestId, s);
+    this.clockOffsetMs = image.clockOffsetMs;
+    this.appliedIndex = image.appliedIndex;
+  }
+
+  /** Becomes `image` in memory and returns the writes that make the store match it. */
+  restore(image: StateImage): StoreOp[] {
+    const ops: StoreOp[] = [];
+    for (const k of this.keys.values()) ops.push({ type: 'del', key: StoreKeys.key(k.accountId, k.keyId) });
+    for (const a of this.aliases.values()) ops.push({ type: 'del', key: StoreKeys.alias(a.accountId, a.aliasName) });
+    for (const s of this.sessions.values()) ops.push({ type: 'del', key: StoreKeys.session(s.requestId) });
+    this.replaceWith(image);
+    for (const k of this.keys.values()) ops.push({ type: 'put', key: StoreKeys.key(k.accountId, k.keyId), value: k });
+    for (const a of this.aliases.values()) ops.push({ type: 'put', key: StoreKeys.alias(a.accountId, a.aliasName), value: a });
+    for (const s of this.sessions.values()) ops.push({ type: 'put', key: StoreKeys.session(s.requestId), value: s });
+    ops.push({ type: 'put', key: StoreKeys.clockOffset, value: this.clockOffsetMs }, { type: 'put', key: StoreKeys.applied, value: this.appliedIndex });
+    return ops;
+  }
+
+  snapshot(): StateImage {
     return {
       appliedIndex: this.appliedIndex,
       clockOffsetMs: this.clockOffsetMs,

@@ -47,4 +47,28 @@ describe(DurableLog.name, () => {
     await store.batch([{ type: 'del', key: RaftKeys.entry(2) }]);
     await expect(DurableLog.load(store)).rejects.toThrow(/gap/);
   });
+
+  it('should reload a compacted log from its base', async () => {
+    const store = new MemoryKvStore();
+    const log = await DurableLog.load(store);
+    await write(store, log, ready([entry(1, 1), entry(2, 1), entry(3, 2), entry(4, 2)]));
+    await store.batch(log.compactOps(2));
+    const again = await DurableLog.load(store);
+    expect(again.view.firstIndex()).toBe(3);
+    expect(again.view.term(2)).toBe(1);
+    expect(again.view.lastIndex()).toBe(4);
+  });
+
+  it('should replace the log and membership with an installed snapshot, durably', async () => {
+    const store = new MemoryKvStore();
+    const log = await DurableLog.load(store, { voters: ['a', 'b', 'c'], learners: [] });
+    await write(store, log, ready([entry(1, 1), entry(2, 1)]));
+    const conf = { voters: ['a', 'b', 'd'], learners: [] };
+    await store.batch(log.installOps({ meta: { index: 9, term: 3, conf }, data: Buffer.from('image') }));
+    const again = await DurableLog.load(store, { voters: ['a', 'b', 'c'], learners: [] });
+    expect(again.view.firstIndex()).toBe(10);
+    expect(again.view.term(9)).toBe(3);
+    expect(again.view.initialState().confState).toEqual(conf);
+    expect(store.keys().filter((k) => k.startsWith(RaftKeys.entryPrefix))).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import { MemoryKvStore, StorageError, StoreOp } from '@trent/storage';
-import type { Entry, Message, NodeId } from '../types';
+import type { Entry, Message, NodeId, Snapshot } from '../types';
 import { RaftNode } from './raft-node';
 
 /** A tiny replicated state machine: the list of applied payloads, its length persisted. */
@@ -14,6 +14,17 @@ class ListMachine {
     return entries.length > 0 ? [{ type: 'put', key: 'applied', value: this.appliedIndex }] : [];
   }
   applied(): void {}
+  snapshot() {
+    return { index: this.appliedIndex, data: Buffer.from(JSON.stringify(this.values)) };
+  }
+  restore(snap: Snapshot): StoreOp[] {
+    this.values.splice(0, this.values.length, ...(JSON.parse(Buffer.from(snap.data).toString()) as string[]));
+    this.appliedIndex = snap.meta.index;
+    this.restores++;
+    return [{ type: 'put', key: 'applied', value: this.appliedIndex }];
+  }
+  restored(): void {}
+  restores = 0;
 }
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
@@ -24,7 +35,7 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-async function cluster(ids: NodeId[], stores = ids.map(() => new MemoryKvStore())) {
+async function cluster(ids: NodeId[], stores = ids.map(() => new MemoryKvStore()), extra: { compactAfter?: number; trailingEntries?: number } = {}) {
   const nodes = new Map<NodeId, RaftNode>();
   const machines = new Map<NodeId, ListMachine>();
   const fatal: Error[] = [];
@@ -32,7 +43,7 @@ async function cluster(ids: NodeId[], stores = ids.map(() => new MemoryKvStore()
   for (const [i, id] of ids.entries()) {
     const machine = new ListMachine();
     machines.set(id, machine);
-    nodes.set(id, await RaftNode.open({ id, peers: ids, store: stores[i], stateMachine: machine, applied: 0, tickMs: 5, electionTicks: 10, heartbeatTicks: 1, onFatal: (e) => fatal.push(e) }));
+    nodes.set(id, await RaftNode.open({ id, peers: ids, store: stores[i], stateMachine: machine, applied: 0, tickMs: 5, electionTicks: 10, heartbeatTicks: 1, onFatal: (e) => fatal.push(e), ...extra }));
   }
   const deliver = (ms: readonly Message[]) =>
     setImmediate(() => {
@@ -101,5 +112,24 @@ describe(RaftNode.name, () => {
     // Nothing was applied on restart (applied: 0 was passed), so the log replays into the fresh machine.
     await until(() => again.machines.get('a')!.values.includes('kept'));
     await again.close();
+  });
+
+  it('should compact its log and bring a follower that fell behind the compaction point up to date with a snapshot', async () => {
+    const stores = ['a', 'b', 'c'].map(() => new MemoryKvStore());
+    const c = await cluster(['a', 'b', 'c'], stores, { compactAfter: 5, trailingEntries: 2 });
+    await until(() => c.leader() !== undefined);
+    const lagging = [...c.nodes.values()].find((n) => !n.isLeader())!.id;
+    c.cut.add(lagging);
+    const leader = c.leader()!;
+    for (let i = 0; i < 30; i++) {
+      leader.propose(Buffer.from(`v${i}`));
+      await until(() => c.machines.get(leader.id)!.values.includes(`v${i}`));
+    }
+    expect(leader.status().lastIndex - stores[['a', 'b', 'c'].indexOf(leader.id)].keys().filter((k) => k.startsWith('raft/log/')).length).toBeGreaterThan(20);
+    c.cut.delete(lagging);
+    await until(() => c.machines.get(lagging)!.values.includes('v29'));
+    expect(c.machines.get(lagging)!.restores).toBe(1);
+    expect(c.machines.get(lagging)!.values).toEqual(c.machines.get(leader.id)!.values);
+    await c.close();
   });
 });

@@ -1,7 +1,8 @@
 import { KvStore, StoreOp } from '@trent/storage';
 import { randomInt } from 'node:crypto';
+import { decodeConfChange } from '../conf-change';
 import { RaftCore } from '../raft-core';
-import type { Entry, Message, NodeId, ProposeResult, Ready, Status } from '../types';
+import type { ConfChange, ConfState, Entry, Message, NodeId, ProposeResult, Ready, Snapshot, Status } from '../types';
 import { DurableLog } from './durable-log';
 
 /** The replicated state machine as the driver sees it. */
@@ -10,7 +11,18 @@ export interface StateMachinePort {
   apply(entries: readonly Entry[]): StoreOp[];
   /** Those writes are on disk: the effects may be acknowledged. */
   applied(entries: readonly Entry[]): void;
+  /** Its whole state as bytes, at the index it has applied. */
+  snapshot(): { index: number; data: Uint8Array };
+  /** Becomes the snapshot's state in memory; returns the writes that make its store match. */
+  restore(snapshot: Snapshot): StoreOp[];
+  /** Those writes are on disk. */
+  restored(snapshot: Snapshot): void;
 }
+
+/** When the log holds this many applied entries, it is compacted (keeping a trailing window). */
+export const DEFAULT_COMPACT_AFTER = 10_000;
+/** Entries kept behind the compaction point, so a follower slightly behind needs no snapshot. */
+export const DEFAULT_TRAILING_ENTRIES = 1_000;
 
 /** The network, as the driver sees it (the TCP transport, or a test double). */
 export interface MessageSink {
@@ -32,6 +44,10 @@ export interface RaftNodeOptions {
   /** Called once on a storage (or any driver) failure; the node must stop. */
   readonly onFatal: (e: Error) => void;
   readonly random?: () => number;
+  /** A membership change was applied (the transport learns new addresses from `cc.context`). */
+  readonly onConfChange?: (cc: ConfChange, conf: ConfState) => void;
+  readonly compactAfter?: number;
+  readonly trailingEntries?: number;
 }
 
 export interface NodeStatus extends Status {
@@ -80,13 +96,14 @@ export class RaftNode {
     private readonly log: DurableLog,
   ) {
     const random = opts.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
+    log.view.source = () => opts.stateMachine.snapshot();
     this.core = new RaftCore({ id: opts.id, peers: opts.peers, electionTicks: opts.electionTicks, heartbeatTicks: opts.heartbeatTicks, applied: opts.applied, random }, log.view);
     this.timer = setInterval(() => this.onTick(), opts.tickMs);
     this.timer.unref();
   }
 
   static async open(opts: RaftNodeOptions): Promise<RaftNode> {
-    const log = await DurableLog.load(opts.store);
+    const log = await DurableLog.load(opts.store, { voters: [...opts.peers].sort(), learners: [] });
     return new RaftNode(opts, log);
   }
 
@@ -136,6 +153,19 @@ export class RaftNode {
   transferLeadership(to: NodeId): void {
     this.core.transferLeadership(to);
     this.schedule();
+  }
+
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    if (this.failure) return 'dropped';
+    const r = this.core.proposeConfChange(cc);
+    this.schedule();
+    return r;
+  }
+
+  /** The transport lost its connection to `id`: stop pipelining to it. */
+  reportUnreachable(id: NodeId): void {
+    if (this.failure) return;
+    this.core.reportUnreachable(id);
   }
 
   campaign(): void {
@@ -195,12 +225,29 @@ export class RaftNode {
   private async handle(rd: Ready): Promise<void> {
     if (rd.softState) this.onSoftState(rd.softState.leader);
     this.sink.send(rd.sendNow);
-    const ops = this.log.opsFor(rd);
-    ops.push(...this.opts.stateMachine.apply(rd.committed));
-    if (ops.length > 0) await this.opts.store.batch(ops, { sync: rd.mustSync });
+    // A snapshot is handed to the transport whole; if it is lost the follower's next answer
+    // shows it, and the leader sends another (reporting success only resumes probing).
+    for (const m of rd.sendNow) if (m.type === 'snap') this.core.reportSnapshot(m.to, true);
+    const sm = this.opts.stateMachine;
+    const ops: StoreOp[] = [];
+    // A snapshot goes first: state machine, log and membership replaced in the same batch.
+    if (rd.snapshot) ops.push(...sm.restore(rd.snapshot), ...this.log.installOps(rd.snapshot));
+    ops.push(...this.log.opsFor(rd));
+    ops.push(...sm.apply(rd.committed));
+    const changes: Array<{ cc: ConfChange; conf: ConfState }> = [];
+    for (const e of rd.committed) {
+      if (e.type !== 'conf') continue;
+      const cc = decodeConfChange(e.data);
+      const conf = this.core.applyConfChange(cc);
+      ops.push(...this.log.confOps(conf));
+      changes.push({ cc, conf });
+    }
+    if (ops.length > 0) await this.opts.store.batch(ops, { sync: rd.mustSync || rd.snapshot !== undefined });
     this.log.stable(rd);
     this.sink.send(rd.sendAfterPersist);
-    if (rd.committed.length > 0) this.opts.stateMachine.applied(rd.committed);
+    if (rd.snapshot) sm.restored(rd.snapshot);
+    if (rd.committed.length > 0) sm.applied(rd.committed);
+    for (const { cc, conf } of changes) this.opts.onConfChange?.(cc, conf);
     for (const rs of rd.readStates) {
       const id = Buffer.from(rs.ctx).toString();
       const pending = this.reads.get(id);
@@ -208,6 +255,24 @@ export class RaftNode {
       pending?.resolve(rs.index);
     }
     this.core.advance(rd);
+    await this.maybeCompact();
+  }
+
+  /**
+   * Keeps the log short: once it holds `compactAfter` applied entries, everything applied except
+   * a trailing window goes (the state machine's store already holds their effects). Runs between
+   * Readys, when the state machine's applied state is exactly what is on disk.
+   */
+  private async maybeCompact(): Promise<void> {
+    const view = this.log.view;
+    const applied = this.core.status().applied;
+    const trailing = this.opts.trailingEntries ?? DEFAULT_TRAILING_ENTRIES;
+    if (applied - view.firstIndex() + 1 < (this.opts.compactAfter ?? DEFAULT_COMPACT_AFTER) + trailing) return;
+    const upTo = applied - trailing;
+    const ops = this.log.compactOps(upTo);
+    if (ops.length === 0) return;
+    await this.opts.store.batch(ops, { sync: false });
+    view.compact(upTo);
   }
 
   private onSoftState(leader: NodeId | null): void {
