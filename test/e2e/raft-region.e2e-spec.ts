@@ -144,3 +144,49 @@ describe('a three-node Region whose log is compacted', () => {
     await region.client(lagging, 3).send(new EncryptCommand({ KeyId: keyIds[0], Plaintext: Buffer.from('x') }));
   });
 });
+
+describe('Region membership changes', () => {
+  let region: TrentRegion;
+
+  beforeAll(async () => {
+    region = await TrentRegion.start({ nodes: 3 });
+  });
+  afterAll(async () => {
+    await region?.dispose();
+  });
+
+  const post = (id: string, path: string, body: unknown) =>
+    fetch(`${region.node(id).endpoint}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('should add a fourth node as a learner, promote it once caught up, and serve from it', async () => {
+    const { KeyMetadata } = await region.client('1', 3).send(new CreateKeyCommand({ Description: 'before the new node' }));
+    // The joining node knows no leader until the leader adds it, so ask who leads first.
+    const leader = await region.leader();
+    const { id, address } = await region.startJoiningNode();
+    const follower = others(leader)[0];
+    const refused = await post(follower, '/_trent/raft/members', { node: id, address });
+    expect(refused.status).toBe(409);
+    const res = await post(leader, '/_trent/raft/members', { node: id, address });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ voters: ['1', '2', '3', '4'], learners: [] });
+    const { KeyMetadata: seen } = await region.client(id, 3).send(new DescribeKeyCommand({ KeyId: KeyMetadata!.KeyId }));
+    expect(seen!.Description).toBe('before the new node');
+    await region.client(id, 3).send(new TagResourceCommand({ KeyId: KeyMetadata!.KeyId, Tags: [{ TagKey: 'from', TagValue: 'node-4' }] }));
+  });
+
+  it('should remove the leader itself, and go on with a new one among the rest', async () => {
+    const leader = await region.leader();
+    const res = await fetch(`${region.node(leader).endpoint}/_trent/raft/members/${leader}`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    expect((await res.json()).voters).not.toContain(leader);
+    region.removed.add(leader);
+    await region.node(leader).stop('SIGKILL');
+    const next = await region.leader();
+    expect(next).not.toBe(leader);
+    const { KeyMetadata } = await region.client(next, 3).send(new CreateKeyCommand({ Description: 'after the removal' }));
+    for (const id of ['1', '2', '3', '4'].filter((x) => x !== leader)) {
+      const { KeyMetadata: seen } = await region.client(id, 3).send(new DescribeKeyCommand({ KeyId: KeyMetadata!.KeyId }));
+      expect(seen!.Description).toBe('after the removal');
+    }
+  });
+});

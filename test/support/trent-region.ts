@@ -31,6 +31,9 @@ export class TrentRegion {
     readonly region: string,
     readonly dataRoot: string,
     readonly nodes: TrentNode[],
+    /** Raft port of each node, by position (node id - 1). */
+    readonly raftPorts: number[],
+    private readonly env: Record<string, string>,
   ) {}
 
   static async start(opts: TrentRegionOptions = {}): Promise<TrentRegion> {
@@ -47,9 +50,24 @@ export class TrentRegion {
         TrentNode.start({ region, dataRoot, nodeId: id, port: ports[i], env: { TRENT_RAFT_PORT: String(raftPorts[i]), TRENT_RAFT_PEERS: peers, TRENT_WORKERS: '1', ...opts.env } }),
       ),
     );
-    const r = new TrentRegion(region, dataRoot, nodes);
+    const r = new TrentRegion(region, dataRoot, nodes, raftPorts, { TRENT_WORKERS: '1', ...opts.env });
     await r.leader();
     return r;
+  }
+
+  /**
+   * Starts one more node that joins as a learner (TRENT_RAFT_JOIN=1) beside the current nodes;
+   * the leader must then be asked to add it. Returns its id and Raft address.
+   */
+  async startJoiningNode(): Promise<{ id: string; address: string }> {
+    const id = String(this.nodes.length + 1);
+    const port = await freePort();
+    const raftPort = await freePort();
+    this.raftPorts.push(raftPort);
+    const peers = this.raftPorts.map((p, i) => `${i + 1}=127.0.0.1:${p}`).join(',');
+    const node = await TrentNode.start({ region: this.region, dataRoot: this.dataRoot, nodeId: id, port, env: { ...this.env, TRENT_RAFT_PORT: String(raftPort), TRENT_RAFT_PEERS: peers, TRENT_RAFT_JOIN: '1' } });
+    this.nodes.push(node);
+    return { id, address: `127.0.0.1:${raftPort}` };
   }
 
   node(id: string): TrentNode {
@@ -77,7 +95,7 @@ export class TrentRegion {
   async leader(timeoutMs = 15_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const ids = this.nodes.map((_, i) => String(i + 1));
+      const ids = this.nodes.map((_, i) => String(i + 1)).filter((id) => !this.removed.has(id));
       const answered = (await Promise.all(ids.map(async (id) => ({ id, st: this.nodes[Number(id) - 1].alive ? await this.status(id) : null })))).filter((x) => x.st !== null);
       const lead = answered[0]?.st?.leader ?? null;
       const agreed = lead !== null && answered.every((x) => x.st!.leader === lead);
@@ -87,6 +105,9 @@ export class TrentRegion {
     }
     throw new Error(`no leader in ${this.region} after ${timeoutMs} ms`);
   }
+
+  /** Nodes no longer members (their answers do not count towards agreeing on a leader). */
+  readonly removed = new Set<string>();
 
   async dispose(): Promise<void> {
     await Promise.all(this.nodes.map((n) => (n.alive ? n.stop('SIGKILL') : undefined)));

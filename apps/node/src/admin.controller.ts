@@ -1,10 +1,12 @@
 import { NodeConfig } from '@trent/config';
 import { KmsService } from '@trent/kms';
-import { Body, Controller, Get, HttpCode, HttpException, Inject, NotFoundException, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpException, Inject, NotFoundException, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import cluster from 'node:cluster';
 import type { NodeAdmin } from './node.module';
 import { NODE_ADMIN, NODE_CONFIG } from './tokens';
+
+const NODE_ID = /^[1-9][0-9]{0,2}$/;
 
 /** Trent's own routes, outside the AWS API: health, status, and (dev mode) the cluster clock. */
 @Controller('_trent')
@@ -42,10 +44,29 @@ export class AdminController {
   @Post('raft/transfer-leader')
   async transferLeader(@Body() body: unknown, @Res() reply: FastifyReply) {
     const to = (body as { to?: unknown } | undefined)?.to;
-    if (typeof to !== 'string' || !/^[1-9][0-9]{0,2}$/.test(to)) {
+    if (typeof to !== 'string' || !NODE_ID.test(to)) {
       return reply.status(400).send({ message: 'body must be {"to": "<node id>"}, e.g. {"to": "2"}' });
     }
     const answer = await this.admin({ op: 'transferLeader', to });
+    return reply.status(answer.status).send(answer.body);
+  }
+
+  /** Adds a node to the Region: {"node": "4", "address": "127.0.0.1:5570"} (its Raft address). Leader only. */
+  @Post('raft/members')
+  async addMember(@Body() body: unknown, @Res() reply: FastifyReply) {
+    const { node, address } = (body ?? {}) as { node?: unknown; address?: unknown };
+    if (typeof node !== 'string' || !NODE_ID.test(node) || typeof address !== 'string' || !/^[^:\s]+:\d{1,5}$/.test(address)) {
+      return reply.status(400).send({ message: 'body must be {"node": "<id>", "address": "<host>:<raft port>"}, e.g. {"node": "4", "address": "127.0.0.1:5570"}' });
+    }
+    const answer = await this.admin({ op: 'addNode', node, address });
+    return reply.status(answer.status).send(answer.body);
+  }
+
+  /** Removes a node from the Region. Leader only. */
+  @Delete('raft/members/:node')
+  async removeMember(@Param('node') node: string, @Res() reply: FastifyReply) {
+    if (!NODE_ID.test(node)) return reply.status(400).send({ message: `'${node}' is not a node id` });
+    const answer = await this.admin({ op: 'removeNode', node });
     return reply.status(answer.status).send(answer.body);
   }
 

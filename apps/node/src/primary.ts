@@ -2,12 +2,15 @@ import { NodeConfig } from '@trent/config';
 import { DomainKey } from '@trent/crypto';
 import { KmsService, ReplicaFanout, ToPrimary, ToReplica } from '@trent/kms';
 import { isKmsError, KmsErrorCode } from '@trent/protocol';
-import { RaftNode, TcpTransport } from '@trent/raft';
+import { PeerAddress, RaftNode, TcpTransport } from '@trent/raft';
 import { LevelKvStore } from '@trent/storage';
 import cluster, { Worker } from 'node:cluster';
 import pino from 'pino';
 import { loadIdentities } from './identities';
 import { answerRaftAdmin } from './raft-admin';
+
+/** Where the primary keeps the Raft addresses of members added at run time. */
+const ADDRESSES_KEY = 'node/raft-addresses';
 
 /** How long a worker may take to apply an entry before it is stopped (it then serves nothing). */
 const REPLICA_ACK_TIMEOUT_MS = 5_000;
@@ -30,7 +33,12 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
     log.fatal({ err: e }, 'storage failed; stopping the node');
     process.exit(70);
   };
-  const voters = Object.keys(config.raft.peers);
+  // A joining node starts as a learner beside the current members; the leader promotes it.
+  const members = Object.keys(config.raft.peers);
+  const voters = config.raft.join ? members.filter((id) => id !== config.nodeId) : members;
+  const learners = config.raft.join ? [config.nodeId] : [];
+  // Addresses of members added at run time (membership changes) are kept beside the log.
+  const addresses: Record<string, PeerAddress> = { ...((await store.get<Record<string, PeerAddress>>(ADDRESSES_KEY)) ?? {}), ...config.raft.peers };
   let raft: RaftNode | undefined;
   let transport: TcpTransport | undefined;
   const { service, log: kmsLog } = await KmsService.openPrimary({
@@ -44,6 +52,7 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
       const node = await RaftNode.open({
         id: config.nodeId,
         peers: voters,
+        learners,
         store,
         stateMachine,
         applied,
@@ -53,19 +62,31 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
         onFatal: fatal,
         compactAfter: config.raft.compactAfter,
         trailingEntries: config.raft.trailingEntries,
+        onConfChange: (cc) => {
+          if (cc.type === 'removeNode') {
+            if (cc.node !== config.nodeId) delete addresses[cc.node];
+          } else if (cc.context) {
+            const address = parseAddress(cc.context);
+            if (address) addresses[cc.node] = address;
+          }
+          transport?.setPeers(addresses);
+          store.batch([{ type: 'put', key: ADDRESSES_KEY, value: addresses }], { sync: false }).catch(fatal);
+          log.info({ change: cc.type, node: cc.node, address: cc.context }, 'Region membership changed');
+        },
       });
       raft = node;
       transport = await TcpTransport.listen({
         id: config.nodeId,
         cluster: config.region,
         listen: { host: config.raft.host, port: config.raft.port },
-        peers: config.raft.peers,
+        peers: addresses,
         onMessage: (m) => node.step(m),
+        onUnreachable: (id) => node.reportUnreachable(id),
         log,
       });
       node.connect(transport);
       // Alone in its Region, a node need not wait an election timeout to lead.
-      if (voters.length === 1) node.campaign();
+      if (voters.length === 1 && voters[0] === config.nodeId && !config.raft.join) node.campaign();
       return node;
     },
   });
@@ -103,7 +124,7 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
           (e: Error) => send({ t: 'rejected', id: m.id, ...asKmsFailure(e) }),
         );
       } else if (m.t === 'admin') {
-        void answerRaftAdmin(raft!, voters, m.request).then((reply) => send({ t: 'adminReply', id: m.id, ...reply }));
+        void answerRaftAdmin(raft!, m.request).then((reply) => send({ t: 'adminReply', id: m.id, ...reply }));
       } else if (m.t === 'read') {
         kmsLog.readBarrier().then(
           () => send({ t: 'readOk', id: m.id, index: kmsLog.publishedIndex }),
@@ -145,6 +166,12 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   log.info({ workers: config.workers, domainKey: domainKey.fingerprint(), applied: kmsLog.status().appliedIndex, keys: service.status().keys }, 'log open; starting workers');
+}
+
+/** 'host:port' → address; null if malformed. */
+function parseAddress(text: string): PeerAddress | null {
+  const m = /^([^:\s]+):(\d{1,5})$/.exec(text);
+  return m && Number(m[2]) <= 65535 ? { host: m[1], port: Number(m[2]) } : null;
 }
 
 /** A failure as a worker reports it to its client: AWS's error if it is one, else an internal error. */

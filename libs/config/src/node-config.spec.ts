@@ -20,7 +20,7 @@ describe(loadNodeConfig.name, () => {
 
   it('should default to a single-node Region whose Raft port is the HTTP port plus 1000', () => {
     const sut = loadNodeConfig({ TRENT_REGION: 'us-east-1', TRENT_PORT: '4567', TRENT_DATA_DIR: '/tmp/x/n1' });
-    expect(sut.raft).toEqual({ host: '127.0.0.1', port: 5567, peers: { '1': { host: '127.0.0.1', port: 5567 } }, tickMs: 50, electionTicks: 10, compactAfter: 10_000, trailingEntries: 1_000 });
+    expect(sut.raft).toEqual({ host: '127.0.0.1', port: 5567, peers: { '1': { host: '127.0.0.1', port: 5567 } }, tickMs: 50, electionTicks: 10, compactAfter: 10_000, trailingEntries: 1_000, join: false });
   });
 
   it('should read the Region voters from TRENT_RAFT_PEERS', () => {

@@ -34,6 +34,11 @@ export interface RaftConfig {
   readonly compactAfter: number;
   /** Applied entries kept behind the compaction point. */
   readonly trailingEntries: number;
+  /**
+   * This node joins a running Region: it starts as a learner beside `peers` (the current
+   * members) and waits for the leader to add and promote it (`POST /_trent/raft/members`).
+   */
+  readonly join: boolean;
 }
 
 const REGION_PATTERN = /^([a-z]+-){2,3}\d+$/;
@@ -97,6 +102,9 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
   const trailingEntries = Number(trailingText);
   if (!Number.isInteger(trailingEntries) || trailingEntries < 0) problems.push(`TRENT_RAFT_TRAILING_ENTRIES='${trailingText}' must be a number of entries`);
 
+  const joinText = env.TRENT_RAFT_JOIN ?? '0';
+  if (!['0', '1'].includes(joinText)) problems.push(`TRENT_RAFT_JOIN='${joinText}' must be 0 or 1`);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     region,
@@ -109,7 +117,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     devMode: devText === '1' || devText === 'true',
     logLevel,
     workers,
-    raft: Object.freeze({ host: raftHost, port: raftPort, peers, tickMs, electionTicks, compactAfter, trailingEntries }),
+    raft: Object.freeze({ host: raftHost, port: raftPort, peers, tickMs, electionTicks, compactAfter, trailingEntries, join: joinText === '1' }),
   });
 }
 

@@ -19,7 +19,11 @@ export type ToReplica =
   | { t: 'adminReply'; id: number; status: number; body: unknown };
 
 /** Node administration a worker passes to its primary (which owns the Raft node). */
-export type AdminRequest = { op: 'status' } | { op: 'transferLeader'; to: string };
+export type AdminRequest =
+  | { op: 'status' }
+  | { op: 'transferLeader'; to: string }
+  | { op: 'addNode'; node: string; address: string }
+  | { op: 'removeNode'; node: string };
 
 /** Replica → primary. */
 export type ToPrimary = { t: 'ready' } | { t: 'propose'; id: number; cmd: Command } | { t: 'applied'; index: number } | { t: 'read'; id: number } | { t: 'admin'; id: number; request: AdminRequest };

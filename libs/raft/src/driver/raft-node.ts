@@ -31,8 +31,10 @@ export interface MessageSink {
 
 export interface RaftNodeOptions {
   readonly id: NodeId;
-  /** The Region's voters (this node included). */
+  /** The Region's voters (this node included, unless it joins as a learner); used until a membership is stored. */
   readonly peers: readonly NodeId[];
+  /** Bootstrap learners (a joining node lists itself here). */
+  readonly learners?: readonly NodeId[];
   readonly store: KvStore;
   readonly stateMachine: StateMachinePort;
   /** The index the state machine had applied when it was loaded. */
@@ -97,13 +99,13 @@ export class RaftNode {
   ) {
     const random = opts.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
     log.view.source = () => opts.stateMachine.snapshot();
-    this.core = new RaftCore({ id: opts.id, peers: opts.peers, electionTicks: opts.electionTicks, heartbeatTicks: opts.heartbeatTicks, applied: opts.applied, random }, log.view);
+    this.core = new RaftCore({ id: opts.id, peers: opts.peers, learners: opts.learners, electionTicks: opts.electionTicks, heartbeatTicks: opts.heartbeatTicks, applied: opts.applied, random }, log.view);
     this.timer = setInterval(() => this.onTick(), opts.tickMs);
     this.timer.unref();
   }
 
   static async open(opts: RaftNodeOptions): Promise<RaftNode> {
-    const log = await DurableLog.load(opts.store, { voters: [...opts.peers].sort(), learners: [] });
+    const log = await DurableLog.load(opts.store, { voters: [...opts.peers].sort(), learners: [...(opts.learners ?? [])].sort() });
     return new RaftNode(opts, log);
   }
 
