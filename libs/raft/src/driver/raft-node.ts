@@ -1,4 +1,4 @@
-import { KvStore, StoreOp } from '@trent/storage';
+import { KvStore, StorageError, StoreOp } from '@trent/storage';
 import { randomInt } from 'node:crypto';
 import { decodeConfChange } from '../conf-change';
 import { RaftCore } from '../raft-core';
@@ -106,6 +106,10 @@ export class RaftNode {
 
   static async open(opts: RaftNodeOptions): Promise<RaftNode> {
     const log = await DurableLog.load(opts.store, { voters: [...opts.peers].sort(), learners: [...(opts.learners ?? [])].sort() });
+    if (opts.applied > log.view.lastIndex()) {
+      // State applied beyond the log: written by something else (a Trent from before Raft, or a copied directory).
+      throw new StorageError(`the state has applied entry ${opts.applied} but the Raft log ends at ${log.view.lastIndex()}; this data directory was not written by this Trent's Raft log: start with a fresh one`);
+    }
     return new RaftNode(opts, log);
   }
 
