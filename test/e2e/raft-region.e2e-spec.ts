@@ -178,7 +178,7 @@ describe('Region membership changes', () => {
     const leader = await region.leader();
     const res = await fetch(`${region.node(leader).endpoint}/_trent/raft/members/${leader}`, { method: 'DELETE' });
     expect(res.status).toBe(200);
-    expect((await res.json()).voters).not.toContain(leader);
+    expect(((await res.json()) as { voters: string[] }).voters).not.toContain(leader);
     region.removed.add(leader);
     await region.node(leader).stop('SIGKILL');
     const next = await region.leader();
