@@ -64,7 +64,9 @@ export class ClusterSimulator implements NodeHost {
     const root = new Prng(opts.seed);
     const n = opts.nodes;
     this.ids = Array.from({ length: n }, (_, i) => String(i + 1));
-    this.observer = new GhostObserver(this.ids);
+    // With a deliberately broken driver, the direct ack-vs-fsync check is off so that the
+    // Raft-level properties have to catch the consequences.
+    this.observer = new GhostObserver(this.ids, { checkAcks: opts.driverBug === undefined });
     this.nemesis = root.fork('nemesis');
     this.deferred = this.ids.map(() => []);
     this.pauseGen = new Array<number>(n).fill(0);
@@ -82,6 +84,7 @@ export class ClusterSimulator implements NodeHost {
           heartbeatTicks: opts.heartbeatTicks,
           tickInterval: opts.tickMs * (1 + drift),
           disk: opts.disk,
+          skipFsync: opts.driverBug === 'skip-fsync',
         },
         this,
         root.fork(`core-${id}`),

@@ -117,6 +117,14 @@ describe(GhostObserver.name, () => {
       sut.sent('1', ack, durable(hs(1, null, 0), [1, 1]));
     });
 
+    it('rejects an append ack that claims a prefix the leader does not have', () => {
+      sut.ready('2', { role: 'leader', term: 2 }, { entries: [e(1, 1), e(2, 2, 'new')], hardState: hs(2, '2', 0) });
+      sut.afterEvent('2', leader(2, 2));
+      sut.ready('1', { role: 'follower', term: 2 }, { entries: [e(1, 1), e(2, 1, 'old')], hardState: hs(2, null, 0) });
+      const falseAck: Message = { type: 'appResp', from: '1', to: '2', term: 2, index: 2, reject: false, rejectHint: 0, logTerm: 0 };
+      expect(() => sut.sent('1', falseAck, durable(hs(2, null, 0), [1, 1]))).toThrow(/false ack/);
+    });
+
     it('rejects a vote request that leaves before the candidate fsynced its own vote', () => {
       const req: Message = { type: 'vote', from: '1', to: '2', term: 4, index: 0, logTerm: 0, transfer: false };
       expect(() => sut.sent('1', req, durable(hs(3, null, 0), []))).toThrow(/before fsyncing/);

@@ -60,7 +60,8 @@ interface LeaderMark {
  *  - applied <= commit <= lastIndex; commit never regresses while a node is up; term and vote
  *    never regress, also across restarts (from the fsynced state).
  *  - Durability before acks: no granted vote, vote request or append ack leaves a node unless
- *    what it vouches for is fsynced.
+ *    what it vouches for is fsynced; an append ack to the leader of its term matches that
+ *    leader's log up to the acked index.
  *  - ReadIndex: a read's index is >= every index applied anywhere before the read was issued.
  */
 export class GhostObserver {
@@ -88,7 +89,10 @@ export class GhostObserver {
   /** Counters for the run summary. */
   readonly stats = { leaders: 0, applied: 0, readsAnswered: 0 };
 
-  constructor(readonly ids: readonly NodeId[]) {
+  constructor(
+    readonly ids: readonly NodeId[],
+    private readonly opts: { readonly checkAcks: boolean } = { checkAcks: true },
+  ) {
     ids.forEach((id, i) => this.index.set(id, i));
     const n = ids.length;
     this.logs = ids.map(() => new ShadowLog());
@@ -272,6 +276,7 @@ export class GhostObserver {
 
   /** A message leaves the node; `durable` is what would survive a crash right now. */
   sent(id: NodeId, m: Message, durable: DurableView): void {
+    if (!this.opts.checkAcks) return;
     const hs = durable.hardState;
     switch (m.type) {
       case 'vote':
@@ -285,17 +290,35 @@ export class GhostObserver {
       }
       case 'appResp': {
         if (m.reject) return;
-        const log = this.logs[this.at(id)];
-        const ok =
+        const n = this.at(id);
+        // An ack made in an earlier term may leave after the node moved on and a newer leader
+        // legitimately overwrote the acked entries: to its receiver that is the same as an ack
+        // sent at once and delayed by the network. Durability is checked for the ack's own term.
+        if (this.writtenHard[n].term !== m.term) return;
+        const log = this.logs[n];
+        const durableOk =
           hs.term >= m.term &&
           m.index <= log.lastIndex &&
           durable.lastIndex() >= m.index &&
           durable.term(m.index) === log.terms[m.index];
-        if (!ok) {
+        if (!durableOk) {
           this.fail(
             `${id} acked index ${m.index} in term ${m.term} before fsyncing it ` +
               `(durable term ${hs.term}, durable last index ${durable.lastIndex()})`,
           );
+        }
+        // The ack tells the leader of m.term that our log equals its log up to m.index.
+        const to = this.index.get(m.to);
+        const lead = to === undefined ? null : this.leading[to];
+        if (to !== undefined && lead !== null && lead.term === m.term) {
+          const theirs = this.logs[to];
+          if (m.index > theirs.lastIndex || theirs.hashes[m.index] !== log.hashes[m.index]) {
+            this.fail(
+              `false ack: ${id} told ${m.to}, leader of term ${m.term}, that it matches up to ${m.index}, ` +
+                `but its log differs from the leader's there (its term at ${m.index}: ${log.terms[m.index]}, ` +
+                `leader's: ${theirs.terms[m.index]})`,
+            );
+          }
         }
         return;
       }

@@ -28,6 +28,8 @@ export interface SimNodeConfig {
   /** This node's tick interval, ms (drift included). */
   readonly tickInterval: number;
   readonly disk: DiskLatency;
+  /** See SimOptions.driverBug. */
+  readonly skipFsync?: boolean;
 }
 
 const decoder = new TextDecoder();
@@ -170,7 +172,7 @@ export class SimNode {
     if (hasWrite) this.disk.write(write);
 
     const finish = () => {
-      if (rd.mustSync) {
+      if (rd.mustSync && !this.cfg.skipFsync) {
         this.disk.sync();
         host.observer.synced(this.id, this.disk.hardState);
       }

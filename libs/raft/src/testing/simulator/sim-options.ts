@@ -46,6 +46,12 @@ export interface SimOptions {
   readonly traceLength: number;
   /** Printed in a failure report: the command that replays this run. */
   readonly replay: string;
+  /**
+   * A deliberately broken driver, to prove the checkers catch what follows from it:
+   * 'skip-fsync' never fsyncs (acks still leave after the write), like a store that acks
+   * before its data is durable (raft.md §5 pitfall 7). Only for the checker self-test.
+   */
+  readonly driverBug?: 'skip-fsync';
 }
 
 /**
