@@ -261,6 +261,34 @@ export class ClusterSimulator implements NodeHost {
         }
         return;
       }
+      case 'swizzle': {
+        // FoundationDB's swizzle-clog: clog a random subset of nodes one at a time (every path
+        // in and out), then unclog them in a different random order.
+        if (n < 2) return;
+        const victims = rng.shuffle(all).slice(0, rng.int(1, n));
+        const step = rng.exp(f.meanClog / 4);
+        const unclogOrder = rng.shuffle(victims);
+        const start = this.queue.now;
+        const end = start + victims.length * step + rng.exp(f.meanClog);
+        victims.forEach((x, i) => {
+          const until = end + unclogOrder.indexOf(x) * step;
+          this.queue.at(
+            start + i * step,
+            'fault',
+            -1,
+            () => {
+              if (this.phase !== 'faults') return;
+              for (const y of all) {
+                this.network.clog(x, y, until);
+                this.network.clog(y, x, until);
+              }
+            },
+            () => `swizzle-clog ${x + 1} until ${until.toFixed(1)}`,
+          );
+        });
+        this.note(`swizzle-clog ${victims.map((x) => x + 1).join(',')} (unclog order ${unclogOrder.map((x) => x + 1).join(',')})`);
+        return;
+      }
       case 'crash': {
         const up = this.nodes.filter((x) => x.up);
         if (up.length === 0) return;

@@ -15,7 +15,7 @@ export interface FaultOptions {
   readonly meanPause: number;
 }
 
-export type FaultKind = 'partition' | 'clog' | 'crash' | 'pause' | 'heal';
+export type FaultKind = 'partition' | 'clog' | 'swizzle' | 'crash' | 'pause' | 'heal';
 
 export interface WorkloadOptions {
   readonly clients: number;
@@ -60,6 +60,8 @@ export interface SimOptions {
  */
 export function drawOptions(seed: number, over: Partial<SimOptions> = {}): SimOptions {
   const rng = new Prng(seed).fork('swarm');
+  // Knobs added later draw from their own stream, so existing seeds keep replaying the same run.
+  const later = new Prng(seed).fork('swarm-2');
   const sometimes = (p: number, v: () => number) => (rng.chance(p) ? v() : 0);
   const nodes = rng.pick([1, 2, 3, 3, 3, 3, 4, 5, 5, 5, 5]);
   const intensity = rng.pick(['calm', 'mild', 'rough', 'brutal'] as const);
@@ -90,7 +92,7 @@ export function drawOptions(seed: number, over: Partial<SimOptions> = {}): SimOp
     },
     faults: {
       meanInterval,
-      weights: { partition: w(), clog: w(), crash: w(), pause: w(), heal: 1 },
+      weights: { partition: w(), clog: w(), swizzle: later.pick([0, 0, 1]), crash: w(), pause: w(), heal: 1 },
       meanPartition: rng.between(50, 800),
       meanClog: rng.between(10, 300),
       meanDown: rng.between(10, 600),
