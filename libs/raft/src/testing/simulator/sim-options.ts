@@ -70,7 +70,7 @@ export function drawOptions(seed: number, over: Partial<SimOptions> = {}): SimOp
   return {
     seed,
     mode: rng.chance(0.5) ? 'liveness' : 'safety',
-    steps: 3000,
+    steps: 10000,
     nodes,
     electionTicks: rng.pick([5, 8, 10]),
     heartbeatTicks: rng.pick([1, 1, 2]),
