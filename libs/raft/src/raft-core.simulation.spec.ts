@@ -85,6 +85,11 @@ describe(`${RaftCore.name} simulation`, () => {
  * with the direct ack-vs-fsync check switched off.
  */
 describe('simulation self-test', () => {
+  it('replays a seed exactly', () => {
+    const run = () => new ClusterSimulator(drawOptions(7, { steps: 3000, mode: 'liveness' })).run();
+    expect(run()).toEqual(run());
+  });
+
   it('catches a driver that acks writes it never fsynced', () => {
     const failures: string[] = [];
     for (let seed = 1; seed <= 60 && failures.length < 3; seed++) {
@@ -129,7 +134,10 @@ describe('core bugs found by the simulator (skipped until fixed)', () => {
   };
 
   /**
-   * Seed 106020 (SIM_SEED=106020 npx jest libs/raft/src/raft-core.simulation): a node answers
+   * Replays: SIM_SEED=106020 SIM_STEPS=3000, SIM_SEED=982 (default size), SIM_SEED=205569 and
+   * SIM_SEED=207763 with SIM_STEPS=6000 (the last one shows the effect: a follower commits a
+   * divergent entry, "state machine safety"); each `... npx jest libs/raft/src/raft-core.simulation`.
+   * A node answers
    * an append from an older term with a *positive* appResp carrying its own term and
    * index = its last index (RaftCore.step, `m.term < this.term` branch). When the stale
    * sender has meanwhile become leader of that newer term, it takes the answer as "my log
