@@ -1,210 +1,165 @@
+import { MemoryStorage } from './memory-storage';
 import { RaftCore } from './raft-core';
-import { RaftNetwork, seededRandom } from './testing/raft-network';
-import type { Entry, NodeId } from './types';
-
-const enc = (s: string) => new TextEncoder().encode(s);
-const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+import { entry } from './testing/raft-network';
+import { ClusterSimulator, type SimResult } from './testing/simulator/cluster-simulator';
+import { drawOptions, type SimMode, type SimOptions } from './testing/simulator/sim-options';
+import type { Message } from './types';
 
 /**
- * Seeded random schedules (reordering, loss, partitions, slow disks, crashes) with the
- * raft.md §3.3 invariants checked after every step, then the §3.4 liveness check after healing.
+ * Deterministic whole-cluster simulation (raft.md §3.2–3.4): every seed draws its own cluster
+ * size, timings and fault mix, runs under faults with the ghost observer checking safety after
+ * every event, and in liveness mode must then recover within 10 election timeouts.
+ *
+ *   npx jest libs/raft/src/raft-core.simulation                       # CI: 1,000 seeds x 10,000 events
+ *   SIM_SEEDS=20000 SIM_STEPS=20000 npx jest libs/raft/src/raft-core.simulation
+ *   SIM_SEED=1234 npx jest libs/raft/src/raft-core.simulation          # replay one seed
+ *
+ * Other knobs: SIM_FIRST_SEED (start of the range), SIM_MODE=safety|liveness (force a mode).
  */
+const env = process.env;
+const num = (name: string): number | undefined => {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const x = Number(v);
+  if (!Number.isSafeInteger(x) || x < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
+  return x;
+};
+const single = num('SIM_SEED');
+const count = num('SIM_SEEDS') ?? 1000;
+const first = num('SIM_FIRST_SEED') ?? 1;
+const steps = num('SIM_STEPS');
+const mode = env.SIM_MODE as SimMode | undefined;
+if (mode !== undefined && mode !== 'safety' && mode !== 'liveness') throw new Error(`SIM_MODE must be safety or liveness`);
+
+const seeds = single !== undefined ? [single] : Array.from({ length: count }, (_, i) => first + i);
+
+/**
+ * KNOWN CORE BUG — seeds of the CI range that currently fail because of the stale-term ack bug
+ * (see 'core bugs found by the simulator' below). Skipped only at the default step count;
+ * `SIM_SEED=982 npx jest libs/raft/src/raft-core.simulation` still runs (and fails). Empty this
+ * list when raft-core.ts is fixed.
+ */
+const KNOWN_CORE_BUG_SEEDS: ReadonlySet<number> = new Set<number>([]);
+
+function optionsFor(seed: number): SimOptions {
+  const replay = [`SIM_SEED=${seed}`, steps !== undefined ? `SIM_STEPS=${steps}` : '', mode ? `SIM_MODE=${mode}` : '']
+    .filter(Boolean)
+    .join(' ');
+  return drawOptions(seed, {
+    ...(steps !== undefined ? { steps } : {}),
+    ...(mode !== undefined ? { mode } : {}),
+    replay: `${replay} npx jest libs/raft/src/raft-core.simulation`,
+  });
+}
+
 describe(`${RaftCore.name} simulation`, () => {
-  const seeds = Array.from({ length: 40 }, (_, i) => i + 1);
+  const results: { seed: number; mode: SimMode; result: SimResult }[] = [];
+  const long = single !== undefined || (steps ?? 0) > 5000;
+  if (long) jest.setTimeout(10 * 60_000);
 
-  it.each(seeds)('keeps safety and recovers liveness (seed %i)', (seed) => {
-    const rnd = seededRandom(seed);
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-    const n = seed % 2 === 0 ? 5 : 3;
-    const net = RaftNetwork.ofSize(n, { seed, electionTicks: 5 });
-    const leaderOf = new Map<number, NodeId>();
-    const ledger = new Map<number, string>(); // index -> "term:data" first applied anywhere
-    const checked = new Map<NodeId, number>(); // applied entries already compared
-    let proposals = 0;
+  const known = seeds.filter((s) => KNOWN_CORE_BUG_SEEDS.has(s));
+  if (known.length > 0) it.skip.each(known)('seed %i (KNOWN CORE BUG: stale-term positive ack)', () => undefined);
 
-    const check = () => {
-      for (const id of net.ids) {
-        const st = net.core(id).status();
-        // Election Safety: at most one leader per term.
-        if (st.role === 'leader') {
-          const prev = leaderOf.get(st.term);
-          if (prev !== undefined && prev !== id) throw new Error(`two leaders in term ${st.term}: ${prev}, ${id}`);
-          leaderOf.set(st.term, id);
-        }
-        // applied <= commit <= lastIndex; commit never regresses (except across a restart,
-        // where it restarts from the durable value, itself never behind applied).
-        if (!(st.applied <= st.commit && st.commit <= st.lastIndex)) throw new Error(`bad indexes on ${id}: ${JSON.stringify(st)}`);
-        // State Machine Safety: every node applies the same entry at each index.
-        const applied = net.node(id).applied;
-        for (let k = checked.get(id) ?? 0; k < applied.length; k++) {
-          const e = applied[k];
-          const key = `${e.term}:${dec(e.data)}`;
-          const seen = ledger.get(e.index);
-          if (seen === undefined) ledger.set(e.index, key);
-          else if (seen !== key) expect(`${id}@${e.index} ${key}`).toBe(`${id}@${e.index} ${seen}`);
-        }
-        checked.set(id, applied.length);
-      }
-    };
+  it.each(seeds.filter((s) => !KNOWN_CORE_BUG_SEEDS.has(s)))('seed %i', (seed) => {
+    const opts = optionsFor(seed);
+    const result = new ClusterSimulator(opts).run();
+    results.push({ seed, mode: opts.mode, result });
+  });
 
-    for (let step = 0; step < 3000; step++) {
-      const r = rnd();
-      const id = pick(net.ids);
-      if (r < 0.2) {
-        net.tick(id);
-      } else if (r < 0.55) {
-        // Deliver random messages (reordering), sometimes losing or duplicating one.
-        for (let k = 0; k < 4 && net.queue.length > 0; k++) {
-          const i = Math.floor(rnd() * net.queue.length);
-          const m = net.queue[i];
-          const fate = rnd();
-          if (fate < 0.9) net.queue.splice(i, 1);
-          if (fate >= 0.05) net.core(m.to).step(m);
-        }
-      } else if (r < 0.72) {
-        net.takeReady(id);
-      } else if (r < 0.9) {
-        net.persistReady(id);
-      } else if (r < 0.96) {
-        net.core(id).propose(enc(`v${proposals++}`));
-      } else if (r < 0.97) {
-        net.heal();
-        if (rnd() < 0.5) net.partition(...net.ids.filter(() => rnd() < 0.5));
-      } else if (r < 0.975) {
-        net.restart(id);
-      } else {
-        net.core(id).readIndex(enc(`r${step}`));
-      }
-      check();
-    }
-
-    // The schedule must actually exercise elections and commits.
-    expect(leaderOf.size).toBeGreaterThan(0);
-    // Liveness after healing (raft.md §3.4): one leader, new writes commit everywhere.
-    net.heal();
-    for (const id of net.ids) net.persistReady(id);
-    net.run(100);
-    check();
-    expect(net.leaders()).toHaveLength(1);
-    const leader = net.leaders()[0];
-    expect(net.core(leader).propose(enc('final'))).toBe('ok');
-    net.stabilize();
-    check();
-    const commits = net.ids.map((id) => net.core(id).status().commit);
-    expect(new Set(commits).size).toBe(1);
-    for (const id of net.ids) expect(net.appliedData(id).at(-1)).toBe('final');
+  it('exercised elections, writes, reads, crashes and recoveries', () => {
+    if (results.length < 100) return; // a replay of one seed proves nothing in aggregate
+    const sum = (f: (r: SimResult) => number) => results.reduce((s, r) => s + f(r.result), 0);
+    const liveness = results.filter((r) => r.mode === 'liveness');
+    expect(sum((r) => r.leaders)).toBeGreaterThan(results.length);
+    expect(sum((r) => r.writesAcked)).toBeGreaterThan(results.length);
+    expect(sum((r) => r.readsAcked)).toBeGreaterThan(0);
+    expect(sum((r) => r.restarts)).toBeGreaterThan(0);
+    expect(liveness.length).toBeGreaterThan(0);
+    for (const r of liveness) expect(r.result.recoveredIn).toBeDefined();
   });
 });
 
 /**
- * The same schedules with log compaction (so snapshots are sent, lost and reported) and
- * membership changes (learners joining, promotions, removals, the leader included).
+ * The simulator must be able to fail: a driver that never fsyncs (acks still leave after the
+ * write) loses votes and entries on crashes, and the Raft-level properties must catch it even
+ * with the direct ack-vs-fsync check switched off.
  */
-describe(`${RaftCore.name} simulation with snapshots and membership changes`, () => {
-  const seeds = Array.from({ length: 30 }, (_, i) => i + 1);
+describe('simulation self-test', () => {
+  it('replays a seed exactly', () => {
+    const run = () => new ClusterSimulator(drawOptions(7, { steps: 3000, mode: 'liveness' })).run();
+    expect(run()).toEqual(run());
+  });
 
-  it.each(seeds)('keeps safety and recovers liveness (seed %i)', (seed) => {
-    const rnd = seededRandom(seed * 7919);
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-    const net = RaftNetwork.ofSize(3, { seed, electionTicks: 5 });
-    const spare = ['4', '5', '6'];
-    const leaderOf = new Map<number, NodeId>();
-    const ledger = new Map<number, string>();
-    const checked = new Map<NodeId, { list: readonly Entry[]; count: number }>();
-    let proposals = 0;
-
-    const check = () => {
-      for (const id of net.ids) {
-        const st = net.core(id).status();
-        if (st.role === 'leader') {
-          const prev = leaderOf.get(st.term);
-          if (prev !== undefined && prev !== id) throw new Error(`two leaders in term ${st.term}: ${prev}, ${id}`);
-          leaderOf.set(st.term, id);
-        }
-        if (!(st.applied <= st.commit && st.commit <= st.lastIndex)) throw new Error(`bad indexes on ${id}: ${JSON.stringify(st)}`);
-        // A snapshot install replaces the applied list wholesale: then compare all of it again.
-        const applied = net.node(id).applied;
-        const from = checked.get(id)?.list === applied ? checked.get(id)!.count : 0;
-        checked.set(id, { list: applied, count: applied.length });
-        for (const e of applied.slice(from)) {
-          const key = `${e.term}:${e.type}:${dec(e.data)}`;
-          const seen = ledger.get(e.index);
-          if (seen === undefined) ledger.set(e.index, key);
-          else if (seen !== key) expect(`${id}@${e.index} ${key}`).toBe(`${id}@${e.index} ${seen}`);
-        }
+  it('catches a driver that acks writes it never fsynced', () => {
+    const failures: string[] = [];
+    for (let seed = 1; seed <= 60 && failures.length < 3; seed++) {
+      const base = drawOptions(seed, { steps: 3000, replay: `SIM_SEED=${seed} (self-test)` });
+      const opts: SimOptions = {
+        ...base,
+        mode: 'safety',
+        driverBug: 'skip-fsync',
+        faults: { ...base.faults, meanInterval: 60, weights: { ...base.faults.weights, crash: 4 } },
+      };
+      try {
+        new ClusterSimulator(opts).run();
+      } catch (err) {
+        failures.push((err as Error).message);
       }
-    };
-
-    const proposeChange = () => {
-      const leader = net.leaders()[0];
-      if (leader === undefined) return;
-      const conf = net.core(leader).status().conf;
-      const r = rnd();
-      if (r < 0.4 && spare.length > 0) {
-        const id = spare[0];
-        // The joining node boots with the membership before its change, itself a learner.
-        if (!net.nodes.has(id)) net.join(id, { config: { peers: conf.voters, learners: [...conf.learners, id] } });
-        if (net.core(leader).proposeConfChange({ type: 'addLearner', node: id }) === 'ok') spare.shift();
-      } else if (r < 0.75 && conf.learners.length > 0) {
-        net.core(leader).proposeConfChange({ type: 'addVoter', node: pick(conf.learners) });
-      } else if (conf.voters.length > 2) {
-        net.core(leader).proposeConfChange({ type: 'removeNode', node: pick(conf.voters) });
-      }
-    };
-
-    for (let step = 0; step < 3000; step++) {
-      const r = rnd();
-      const id = pick(net.ids);
-      if (r < 0.2) {
-        net.tick(id);
-      } else if (r < 0.55) {
-        for (let k = 0; k < 4 && net.queue.length > 0; k++) {
-          const i = Math.floor(rnd() * net.queue.length);
-          const m = net.queue[i];
-          const fate = rnd();
-          if (fate < 0.9) net.queue.splice(i, 1);
-          if (fate >= 0.05) net.core(m.to).step(m);
-          // The transport reports every snapshot it handled: lost in transit, or delivered.
-          if (m.type === 'snap') net.core(m.from).reportSnapshot(m.to, fate >= 0.05);
-        }
-      } else if (r < 0.7) {
-        net.takeReady(id);
-      } else if (r < 0.86) {
-        net.persistReady(id);
-      } else if (r < 0.9) {
-        net.core(id).propose(enc(`v${proposals++}`));
-      } else if (r < 0.93) {
-        // Snapshot at the applied index, keeping a short trailing window of log sometimes.
-        const n = net.node(id);
-        net.compact(id, n.appliedIndex - Math.floor(rnd() * 3));
-      } else if (r < 0.95) {
-        proposeChange();
-      } else if (r < 0.958) {
-        net.heal();
-        if (rnd() < 0.5) net.partition(...net.ids.filter(() => rnd() < 0.5));
-      } else if (r < 0.962) {
-        net.restart(id);
-      } else {
-        net.core(id).readIndex(enc(`r${step}`));
-      }
-      check();
     }
+    expect(failures.length).toBeGreaterThan(0);
+    const first = failures[0];
+    expect(first).toMatch(/InvariantViolation: (two leaders|leader completeness|log matching|state machine safety|false ack)/);
+    expect(first).toContain('Replay: SIM_SEED=');
+    expect(first).toMatch(/Last \d+ events:/);
+  });
+});
 
-    expect(leaderOf.size).toBeGreaterThan(0);
-    net.heal();
-    for (const id of net.ids) net.persistReady(id);
-    net.run(150);
-    check();
-    expect(net.leaders()).toHaveLength(1);
-    const leader = net.leaders()[0];
-    expect(net.core(leader).propose(enc('final'))).toBe('ok');
-    net.stabilize();
-    check();
-    const conf = net.core(leader).status().conf;
-    const members = [...conf.voters, ...conf.learners];
-    for (const id of members) {
-      expect(net.core(id).status().conf).toEqual(conf);
-      expect(net.appliedData(id).at(-1)).toBe('final');
+/**
+ * CORE BUGS FOUND BY THE SIMULATOR — skipped until fixed in raft-core.ts (which this branch
+ * must not edit). Unskip when the fix lands.
+ */
+describe('core bugs found by the simulator (skipped until fixed)', () => {
+  const mk = (id: string, storage: MemoryStorage) =>
+    new RaftCore({ id, peers: ['1', '2', '3'], electionTicks: 10, heartbeatTicks: 1, random: () => 0, preVote: false }, storage);
+  const drain = (core: RaftCore, storage: MemoryStorage): Message[] => {
+    const out: Message[] = [];
+    while (core.hasReady()) {
+      const rd = core.ready();
+      storage.append(rd.entries);
+      if (rd.hardState) storage.setHardState(rd.hardState);
+      out.push(...rd.sendNow, ...rd.sendAfterPersist);
+      core.advance(rd);
     }
+    return out;
+  };
+
+  /**
+   * Replays: SIM_SEED=106020 SIM_STEPS=3000, SIM_SEED=982 (default size), SIM_SEED=205569 and
+   * SIM_SEED=207763 with SIM_STEPS=6000 (the last one shows the effect: a follower commits a
+   * divergent entry, "state machine safety"); each `... npx jest libs/raft/src/raft-core.simulation`.
+   * A node answers
+   * an append from an older term with a *positive* appResp carrying its own term and
+   * index = its last index (RaftCore.step, `m.term < this.term` branch). When the stale
+   * sender has meanwhile become leader of that newer term, it takes the answer as "my log
+   * matches yours up to lastIndex": a false match, so heartbeats tell the follower to commit
+   * its own divergent entry, and a false match can count towards a quorum. etcd answers with
+   * an empty MsgAppResp (index 0), which carries the term and claims nothing.
+   */
+  it('a stale-term append is not answered with a positive ack of our last index (seed 106020)', () => {
+    // Node 1 led term 2 (writing (2, t2)) and now leads term 3.
+    const s1 = MemoryStorage.from([entry(1, 1), entry(2, 2, 'new')], { term: 2 });
+    const leader = mk('1', s1);
+    leader.campaign();
+    drain(leader, s1);
+    leader.step({ type: 'voteResp', from: '2', to: '1', term: 3, reject: false });
+    drain(leader, s1);
+    expect(leader.status()).toMatchObject({ role: 'leader', term: 3 });
+    // Node 3 is in term 3 with a divergent (2, t1); node 1's term-2 append reaches it late.
+    const s3 = MemoryStorage.from([entry(1, 1), entry(2, 1, 'old')], { term: 3 });
+    const follower = mk('3', s3);
+    follower.step({ type: 'app', from: '1', to: '3', term: 2, index: 1, logTerm: 1, entries: [entry(2, 2, 'new')], commit: 1 });
+    for (const m of drain(follower, s3)) leader.step(m);
+    // Node 3's entry 2 differs from the leader's: the leader must not believe it matches there.
+    expect(leader.status().progress?.['3'].match).toBeLessThan(2);
   });
 });

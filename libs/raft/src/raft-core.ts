@@ -289,8 +289,10 @@ export class RaftCore {
     } else if (m.term < this.term) {
       if ((this.checkQuorum || this.preVote) && (m.type === 'app' || m.type === 'heartbeat')) {
         // A stale leader would otherwise never learn of the new term: with pre-vote and
-        // CheckQuorum we do not bump terms on our side, so tell it explicitly.
-        this.send(this.appResp(m.from, this.log.lastIndex()));
+        // CheckQuorum we do not bump terms on our side, so tell it explicitly. The answer must
+        // claim no match (index 0): its sender may since have become leader of our term, and
+        // would take our last index as matching its log (found by the simulator, seed 106020).
+        this.send(this.appResp(m.from, 0));
       } else if (m.type === 'preVote') {
         this.send({ type: 'preVoteResp', from: this.id, to: m.from, term: this.term, reject: true });
       }
