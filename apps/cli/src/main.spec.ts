@@ -46,7 +46,7 @@ describe(run.name, () => {
       [['status', 'extra'], "unexpected argument 'extra'"],
       [['up', '--port'], "option '--port <value>' argument missing"],
       [['up', '--port', 'abc'], '--port must be a whole number'],
-      [['up', '--nodes', '3'], 'multi-node Regions (Raft) are not implemented yet'],
+      [['up', '--nodes', '9'], 'Region us-east-1 asks for 9 nodes; a Region has at most 7'],
       [['up', '--regions', 'us-east-1,moon'], '"moon" is not a Region name'],
       [['clock'], 'say what to do with the clock'],
       [['clock', 'advance'], 'say how far to advance'],
