@@ -306,16 +306,27 @@ describe(`${Launcher.name} with multi-node Regions`, () => {
     expect((await requestJson(`${record.nodes[2].url}/_trent/health`)).status).toBe(200);
   });
 
-  it.each([
-    [{ node: 'us-east-1/9' }, 404, 'us-east-1 has no node 9; its nodes: 1, 2, 3'],
-    [{ node: 'ap-south-1/1' }, 404, 'Region ap-south-1 is not running here; running Regions: us-east-1'],
-    [{ node: 'node-1' }, 400, '"node-1" is not a node name; use <region>/<id>, e.g. us-east-1/2'],
-    [{ node: 'us-east-1/1', signal: 'SIGHUP' }, 400, '"signal" must be one of SIGKILL, SIGTERM, SIGSTOP, SIGCONT'],
-    [{ nodes: 'us-east-1/1' }, 400, 'body must be JSON like {"node":"us-east-1/2"}'],
-  ])('should refuse %j with %d', async (body, status, message) => {
-    const { record } = await startRegion(3);
+  describe('refusing bad requests', () => {
+    let shared: Launcher;
+    let record: ClusterRecord;
 
-    expect(await control(record, 'kill', body)).toEqual({ status, body: { message } });
+    // One Region for every case: started once, stopped in afterAll rather than after each.
+    beforeAll(async () => {
+      ({ sut: shared, record } = await startRegion(3));
+      started.splice(started.indexOf(shared), 1);
+    });
+
+    afterAll(() => shared.stop());
+
+    it.each([
+      [{ node: 'us-east-1/9' }, 404, 'us-east-1 has no node 9; its nodes: 1, 2, 3'],
+      [{ node: 'ap-south-1/1' }, 404, 'Region ap-south-1 is not running here; running Regions: us-east-1'],
+      [{ node: 'node-1' }, 400, '"node-1" is not a node name; use <region>/<id>, e.g. us-east-1/2'],
+      [{ node: 'us-east-1/1', signal: 'SIGHUP' }, 400, '"signal" must be one of SIGKILL, SIGTERM, SIGSTOP, SIGCONT'],
+      [{ nodes: 'us-east-1/1' }, 400, 'body must be JSON like {"node":"us-east-1/2"}'],
+    ])('should refuse %j with %d', async (body, status, message) => {
+      expect(await control(record, 'kill', body)).toEqual({ status, body: { message } });
+    });
   });
 });
 
