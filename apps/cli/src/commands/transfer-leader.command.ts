@@ -72,6 +72,9 @@ export async function transferLeaderCommand(args: readonly string[], io: CliIo):
     throw new ClusterError(`${region}: node-${leader.id} did not answer the transfer (${describeNetworkError(err)})`);
   }
   const took = formatSeconds(Date.now() - started);
+  if (res.status === 404) {
+    throw new ClusterError(`${region}: node-${leader.id} has no /_trent/raft/transfer-leader route (a build from before it? \`npm run build\`)`);
+  }
   if (res.status !== 200) {
     const why = messageOf(res.body) ?? `HTTP ${res.status}`;
     throw new ClusterError(`${region}: leadership did not move from node-${leader.id} to node-${target} (${why})`);
