@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { ClusterError } from './cluster-error';
 import { dataLayout } from './paths';
-import type { NodeSpec, RegionSpec } from './topology';
+import { RAFT_PORT_OFFSET, type NodeSpec, type RegionSpec } from './topology';
 
 /**
  * `<data>/cluster.json`: what a running supervisor started, so that `trent status`, `down` and
@@ -27,12 +27,16 @@ export interface NodeRecord {
   readonly region: string;
   readonly nodeId: string;
   readonly port: number;
+  readonly raftPort: number;
   readonly url: string;
   pid: number | null;
+  /** Stopped with SIGSTOP through the supervisor (`trent pause`), not yet continued. */
+  paused?: boolean;
   readonly logFile: string;
   readonly dataDir: string;
   /** The program the node runs; used to tell our process from an unrelated one reusing its pid. */
   readonly entryPoint: string;
+  /** The last exit of this node's process; cleared when the supervisor starts it again. */
   exit?: { readonly code: number | null; readonly signal: string | null; readonly at: string };
 }
 
@@ -94,12 +98,27 @@ export function isProcessAlive(pid: number | null | undefined, marker?: string):
   }
 }
 
+/**
+ * Whether a live process is stopped (SIGSTOP: state T in /proc). Undefined where /proc is missing
+ * or the process is gone.
+ */
+export function isProcessStopped(pid: number | null | undefined): boolean | undefined {
+  if (!pid || pid <= 0) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return state === 'T' || state === 't';
+  } catch {
+    return undefined;
+  }
+}
+
 /** The Regions and nodes a record describes, in topology form. */
 export function regionsOf(record: ClusterRecord): RegionSpec[] {
   const regions = new Map<string, NodeSpec[]>();
   for (const node of record.nodes) {
     const nodes = regions.get(node.region) ?? [];
-    nodes.push({ id: node.nodeId, port: node.port });
+    nodes.push({ id: node.nodeId, port: node.port, raftPort: node.raftPort ?? node.port + RAFT_PORT_OFFSET });
     regions.set(node.region, nodes);
   }
   return [...regions].map(([name, nodes]) => ({ name, nodes }));

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Gateway } from './gateway';
-import type { RegionSpec } from './topology';
+import { Gateway, type GatewayOptions } from './gateway';
+import { isSafelyRetryable } from './retry-policy';
+import type { RegionEndpoints } from './topology';
 
 const HOST = '127.0.0.1';
 
@@ -79,14 +80,30 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** A node that answers until `hang()`, then takes every request and never answers: a SIGSTOPped node. */
+async function startHangingUpstream(): Promise<{ server: Server; port: number; hang: () => void; received: () => number }> {
+  let hanging = false;
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    if (hanging) {
+      received += 1;
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', node: 'hanging' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  return { server, port: (server.address() as AddressInfo).port, hang: () => (hanging = true), received: () => received };
+}
+
 describe(Gateway.name, () => {
   const servers: Server[] = [];
   let sut: Gateway | undefined;
   let logs: string[] = [];
 
-  async function gatewayFor(regions: RegionSpec[]): Promise<Gateway> {
+  async function gatewayFor(regions: RegionEndpoints[], options: Partial<GatewayOptions> = {}): Promise<Gateway> {
     logs = [];
-    sut = new Gateway({ host: HOST, port: 0, regions, healthIntervalMs: 0, log: (line) => logs.push(line) });
+    sut = new Gateway({ host: HOST, port: 0, regions, healthIntervalMs: 0, log: (line) => logs.push(line), ...options });
     await sut.listen();
     return sut;
   }
@@ -100,6 +117,7 @@ describe(Gateway.name, () => {
   afterEach(async () => {
     await sut?.close();
     sut = undefined;
+    for (const server of servers) server.closeAllConnections();
     await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
   });
 
@@ -316,5 +334,82 @@ describe(Gateway.name, () => {
         { name: 'eu-west-1', nodes: [{ id: '1', state: 'down', error: 'connection refused' }] },
       ],
     });
+  });
+
+  describe('with a node that stops answering (paused)', () => {
+    async function setUp(): Promise<{ gateway: Gateway; hanging: Awaited<ReturnType<typeof startHangingUpstream>> }> {
+      const hanging = await startHangingUpstream();
+      servers.push(hanging.server);
+      const live = await upstream('live');
+      const gateway = await gatewayFor(
+        [{ name: 'us-east-1', nodes: [{ id: '1', port: hanging.port }, { id: '2', port: live }] }],
+        { upstreamTimeoutMs: 300 },
+      );
+      hanging.hang();
+      return { gateway, hanging };
+    }
+
+    it('should mark it down after the upstream timeout and move a read-only request to the next node', async () => {
+      const { gateway, hanging } = await setUp();
+      const body = randomBytes(2 * 1024);
+
+      const reply = await send(gateway.url, { headers: signedFor('us-east-1'), body });
+
+      expect(reply.status).toBe(201);
+      expect(json(reply)).toMatchObject({ node: 'live', bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') });
+      expect(hanging.received()).toBe(1);
+      expect(logs).toEqual(['gateway: us-east-1 node-1 is down (no answer within 300 ms)']);
+      // Marked down: the next requests go to the live node first, without waiting.
+      const started = Date.now();
+      for (let i = 0; i < 3; i++) expect(json(await send(gateway.url, { headers: signedFor('us-east-1'), body: '{}' })).node).toBe('live');
+      expect(Date.now() - started).toBeLessThan(300);
+    });
+
+    it('should move a write that carries the SDK invocation id (the node applies it once)', async () => {
+      const { gateway } = await setUp();
+      const headers = { ...signedFor('us-east-1'), 'x-amz-target': 'TrentService.CreateKey', 'amz-sdk-invocation-id': 'b4c1e8f0-1' };
+
+      const reply = await send(gateway.url, { headers, body: '{}' });
+
+      expect(json(reply)).toMatchObject({ node: 'live', target: 'TrentService.CreateKey' });
+    });
+
+    it('should answer 503 for a write it cannot safely send twice', async () => {
+      const { gateway } = await setUp();
+      const headers = { ...signedFor('us-east-1'), 'x-amz-target': 'TrentService.CreateKey' };
+
+      const reply = await send(gateway.url, { headers, body: '{}' });
+
+      expect(reply.status).toBe(503);
+      expect(json(reply)).toEqual({
+        __type: 'DependencyTimeoutException',
+        message: 'Region us-east-1 is unavailable: node-1 did not answer within 300 ms',
+      });
+      expect(logs).toEqual(['gateway: us-east-1 node-1 is down (no answer within 300 ms)']);
+    });
+
+    it('should be marked down by a health probe', async () => {
+      const { gateway } = await setUp();
+
+      expect(await gateway.probeAll(200)).toBe(true);
+
+      expect(logs).toEqual([expect.stringMatching(/^gateway: us-east-1 node-1 is down \(no answer from http:\/\/127\.0\.0\.1:\d+\/_trent\/health within 200 ms\)$/)]);
+    });
+  });
+});
+
+describe(isSafelyRetryable.name, () => {
+  it.each([
+    ['POST', { 'x-amz-target': 'TrentService.Encrypt' }, true],
+    ['POST', { 'x-amz-target': 'TrentService.DescribeKey' }, true],
+    ['POST', { 'x-amz-target': 'TrentService.ListKeys' }, true],
+    ['POST', { 'x-amz-target': 'TrentService.CreateKey' }, false],
+    ['POST', { 'x-amz-target': 'TrentService.ScheduleKeyDeletion' }, false],
+    ['POST', { 'x-amz-target': 'TrentService.CreateKey', 'amz-sdk-invocation-id': 'abc' }, true],
+    ['POST', { 'x-amz-target': 'OtherService.Encrypt' }, false],
+    ['POST', {}, false],
+    ['GET', {}, true],
+  ])('%s %j → %s', (method, headers, expected) => {
+    expect(isSafelyRetryable(method, headers)).toBe(expected);
   });
 });

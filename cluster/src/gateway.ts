@@ -10,22 +10,28 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ControlError, type ClusterControl } from './cluster-control';
 import { ClusterError } from './cluster-error';
 import { collectRegionReports, describeNetworkError, nodeUrl, type ClusterStatus } from './cluster-status';
 import { regionOfRequest } from './credential-scope';
 import { requestJson } from './http-json';
+import { NODE_SIGNALS, type NodeSignal } from './node-process';
 import { ReplayableBody } from './replayable-body';
-import type { RegionSpec } from './topology';
+import { isSafelyRetryable } from './retry-policy';
+import type { RegionEndpoints } from './topology';
 
 export interface GatewayOptions {
   /** Interface the gateway listens on; the nodes are reached on the same host. */
   readonly host: string;
   /** 0 picks a free port (tests). */
   readonly port: number;
-  readonly regions: readonly RegionSpec[];
+  readonly regions: readonly RegionEndpoints[];
   /** How often each node's health is probed in the background; 0 turns probing off. */
   readonly healthIntervalMs?: number;
-  /** A node that accepted a request but stays silent this long gets a 503. */
+  /**
+   * A node that accepted a request but stays silent this long (a paused or wedged node) is marked
+   * down; a safely retryable request moves on to the next node, any other gets a 503.
+   */
   readonly upstreamTimeoutMs?: number;
   /** Pooled keep-alive connections per node. */
   readonly maxSocketsPerNode?: number;
@@ -33,7 +39,12 @@ export interface GatewayOptions {
   readonly maxReplayBytes?: number;
   /** One line per noteworthy event (a node going down or coming back). */
   readonly log?: (line: string) => void;
+  /** The supervisor's hold on the nodes; without it the /_trent/cluster routes answer 404. */
+  readonly control?: ClusterControl;
 }
+
+/** Largest body the /_trent/cluster routes read. */
+const MAX_ADMIN_BODY = 4 * 1024;
 
 type UpstreamState = 'unknown' | 'up' | 'down';
 
@@ -136,7 +147,7 @@ export class Gateway {
     const log = options.log ?? (() => undefined);
     const maxSockets = options.maxSocketsPerNode ?? 256;
     this.healthIntervalMs = options.healthIntervalMs ?? 1_000;
-    this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 60_000;
+    this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 5_000;
     this.maxReplayBytes = options.maxReplayBytes ?? 1024 * 1024;
     this.regions = new Map(
       options.regions.map((region) => [
@@ -245,6 +256,7 @@ export class Gateway {
   private forward(req: IncomingMessage, res: ServerResponse, region: RegionUpstreams): void {
     const body = new ReplayableBody(req, this.maxReplayBytes);
     const headers = passOn(req.rawHeaders, HOP_BY_HOP_REQUEST);
+    const retryable = isSafelyRetryable(req.method, req.headers);
     const candidates = region.candidates();
     let current: ClientRequest | undefined;
 
@@ -310,13 +322,15 @@ export class Gateway {
         // reached the node and the node is gone: the next node gets the request.
         const staleConnection = upstream.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
         if (body.canReplay && staleConnection && staleRetries > 0) return attempt(index, staleRetries - 1);
-        if (!connected) {
-          node.markDown(describeNetworkError(err));
-          if (body.canReplay) return attempt(index + 1);
-        }
+        // A node that took the request and then went silent (SIGSTOP, a wedged process) is as
+        // good as down until a health probe says otherwise; a request that is safe to send twice
+        // goes on to the next node, like one that never reached the node at all.
+        const timedOut = err instanceof UpstreamTimeout;
+        if (!connected || timedOut) node.markDown(timedOut ? err.message : describeNetworkError(err));
+        if (body.canReplay && (!connected || retryable)) return attempt(index + 1);
         const reason =
           err instanceof UpstreamTimeout
-            ? `node-${node.id} did not answer within ${Math.round(this.upstreamTimeoutMs / 1000)} s`
+            ? `node-${node.id} did not answer within ${formatMs(this.upstreamTimeoutMs)}`
             : `node-${node.id} failed before answering (${describeNetworkError(err)})`;
         sendKmsError(res, 503, 'DependencyTimeoutException', `Region ${region.name} is unavailable: ${reason}`);
       });
@@ -341,15 +355,83 @@ export class Gateway {
       return;
     }
     if (req.method === 'GET' && path === '/_trent/status') {
+      const control = this.options.control;
       const status: ClusterStatus = {
         gateway: { url: this.url, state: 'up', pid: process.pid },
-        regions: await collectRegionReports(this.options.host, this.options.regions),
+        regions: await collectRegionReports(this.options.host, this.options.regions, 2_000, (region, id) =>
+          control ? control.isPaused(region, id) : false,
+        ),
       };
       sendJson(res, 200, status);
       return;
     }
-    sendJson(res, 404, { message: `The gateway has no route ${req.method} ${path}; it serves GET /_trent/health and GET /_trent/status` });
+    if (req.method === 'POST' && (path === '/_trent/cluster/kill' || path === '/_trent/cluster/start') && this.options.control) {
+      await this.handleControl(req, res, path, this.options.control);
+      return;
+    }
+    const routes = ['GET /_trent/health', 'GET /_trent/status', ...(this.options.control ? ['POST /_trent/cluster/kill', 'POST /_trent/cluster/start'] : [])];
+    sendJson(res, 404, { message: `The gateway has no route ${req.method} ${path}; it serves ${routes.join(', ')}` });
   }
+
+  /**
+   * `POST /_trent/cluster/kill {"node":"us-east-1/2","signal":"SIGKILL"}` and
+   * `POST /_trent/cluster/start {"node":"us-east-1/2"}`: the supervisor acts on one node. Only
+   * from this machine: whoever can reach the gateway from elsewhere should not stop nodes.
+   */
+  private async handleControl(req: IncomingMessage, res: ServerResponse, path: string, control: ClusterControl): Promise<void> {
+    if (!isLoopback(req.socket.remoteAddress)) {
+      req.resume();
+      sendJson(res, 403, { message: 'the /_trent/cluster routes answer loopback clients only' });
+      return;
+    }
+    const body = await readJsonBody(req);
+    if (!isRecord(body) || typeof body.node !== 'string') {
+      sendJson(res, 400, { message: 'body must be JSON like {"node":"us-east-1/2"}' });
+      return;
+    }
+    try {
+      if (path === '/_trent/cluster/start') {
+        sendJson(res, 200, await control.startNode(body.node));
+        return;
+      }
+      const signal = body.signal ?? 'SIGKILL';
+      if (!NODE_SIGNALS.includes(signal as NodeSignal)) {
+        sendJson(res, 400, { message: `"signal" must be one of ${NODE_SIGNALS.join(', ')}` });
+        return;
+      }
+      sendJson(res, 200, await control.signalNode(body.node, signal as NodeSignal));
+    } catch (err) {
+      if (!(err instanceof ControlError)) throw err;
+      sendJson(res, err.status, { message: err.message });
+    }
+  }
+}
+
+const formatMs = (ms: number): string => (ms < 1_000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`);
+
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+/** The request's JSON body, or undefined when it is not JSON or larger than {@link MAX_ADMIN_BODY}. */
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_ADMIN_BODY) return undefined;
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 class UpstreamTimeout extends Error {

@@ -1,3 +1,4 @@
+export * from './cluster-control';
 export * from './cluster-error';
 export * from './cluster-record';
 export * from './cluster-status';
@@ -8,5 +9,8 @@ export * from './http-json';
 export * from './identities';
 export * from './launcher';
 export * from './log-tail';
+export * from './node-name';
+export * from './node-process';
 export * from './paths';
+export * from './retry-policy';
 export * from './topology';

@@ -20,11 +20,12 @@ describe(Launcher.name, () => {
   let info: string[];
   let warn: string[];
 
-  async function launcher(overrides: Partial<LauncherOptions> & { regions?: string[] } = {}): Promise<Launcher> {
+  async function launcher(overrides: Partial<LauncherOptions> & { regions?: string[]; nodes?: number } = {}): Promise<Launcher> {
     const regions = overrides.regions ?? ['us-east-1', 'eu-west-1'];
-    const port = await freePortBlock(regions.length);
+    const nodes = overrides.nodes ?? 1;
+    const port = await freePortBlock(regions.length * nodes);
     const sut = new Launcher({
-      topology: layOut('127.0.0.1', port, regions, regions.map(() => 1)),
+      topology: layOut('127.0.0.1', port, regions, regions.map(() => nodes)),
       dataDir: tempDataDir(),
       identitiesFile: defaultIdentitiesFile(),
       entryPoint: FAKE_NODE,
@@ -156,7 +157,9 @@ describe(Launcher.name, () => {
     process.kill(victim.pid!, 'SIGKILL');
     await eventually(() => warn.some((line) => line.includes('exited')));
 
-    expect(warn.find((line) => line.includes('exited'))).toMatch(/us-east-1 node-1 \(pid \d+\) exited \(signal SIGKILL\); it is not restarted/);
+    expect(warn.find((line) => line.includes('exited'))).toMatch(
+      /us-east-1 node-1 \(pid \d+\) exited \(signal SIGKILL\); it is not restarted \(`trent start us-east-1\/1` does\)/,
+    );
     const after = readClusterRecord(sut.dataDir) as ClusterRecord;
     expect(after.nodes[0].exit).toMatchObject({ signal: 'SIGKILL' });
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -184,6 +187,146 @@ describe(Launcher.name, () => {
     await again.start();
 
     expect(readFileSync(join(sut.dataDir, 'us-east-1', 'domain.key')).equals(key)).toBe(true);
+  });
+});
+
+describe(`${Launcher.name} with multi-node Regions`, () => {
+  const started: Launcher[] = [];
+  let info: string[];
+  let warn: string[];
+
+  async function startRegion(nodes: number, overrides: Partial<LauncherOptions> = {}): Promise<{ sut: Launcher; record: ClusterRecord }> {
+    info = [];
+    warn = [];
+    const port = await freePortBlock(nodes);
+    const sut = new Launcher({
+      topology: layOut('127.0.0.1', port, ['us-east-1'], [nodes]),
+      dataDir: tempDataDir(),
+      identitiesFile: defaultIdentitiesFile(),
+      entryPoint: FAKE_NODE,
+      readyTimeoutMs: 10_000,
+      stopGraceMs: 2_000,
+      gatewayHealthIntervalMs: 200,
+      report: { info: (line) => info.push(line), warn: (line) => warn.push(line) },
+      ...overrides,
+    });
+    started.push(sut);
+    return { sut, record: await sut.start() };
+  }
+
+  const control = (record: ClusterRecord, action: 'kill' | 'start', body: unknown) =>
+    requestJson<Record<string, unknown>>(`${record.gateway.url}/_trent/cluster/${action}`, { method: 'POST', body, timeoutMs: 15_000 });
+
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((sut) => sut.stop()));
+  });
+
+  afterAll(removeTempDataDirs);
+
+  it('should give every node its Raft port and the Region voters, and wait for a leader', async () => {
+    const { record } = await startRegion(3);
+
+    expect(record.nodes.map((node) => node.raftPort)).toEqual(record.nodes.map((node) => node.port + 1000));
+    const views = await Promise.all(
+      record.nodes.map((node) => requestJson<{ raft: { voters: string[]; leader: string } }>(`${node.url}/_trent/status`)),
+    );
+    const leader = views[0].body.raft.leader;
+    for (const view of views) expect(view.body.raft).toEqual(expect.objectContaining({ voters: ['1', '2', '3'], leader }));
+    const ports = record.nodes.map((node) => `:${node.port}`).join(' ');
+    expect(info).toContainEqual(`  us-east-1      up  3 nodes (${ports}), leader node-${leader}, in ${/in (\d+\.\d) s$/.exec(info.join('\n'))?.[1]} s`);
+  });
+
+  it('should warn about an even node count', async () => {
+    await startRegion(2);
+
+    expect(warn).toContain(
+      'warning: Region us-east-1 has 2 nodes: a majority is 2, so it survives 0 failures, like 1 node; odd counts are recommended',
+    );
+  });
+
+  it('should give up when a Region never agrees on a leader, naming each view', async () => {
+    const failure = await startRegion(3, { readyTimeoutMs: 1_000, env: { FAKE_NODE_NO_LEADER: '1' } }).catch((err: unknown) => err);
+
+    expect((failure as Error).message).toMatch(
+      /^us-east-1 has no leader after 1 s \(node-1: follower in term 0, no leader; node-2: .*node-3: follower in term 0, no leader\); see /,
+    );
+  });
+
+  it('should kill a node on request, record its exit, and start it again with the same ports', async () => {
+    const { sut, record } = await startRegion(3);
+    const victim = { ...record.nodes[1] };
+
+    const killed = await control(record, 'kill', { node: 'us-east-1/node-2', signal: 'SIGKILL' });
+
+    expect(killed).toMatchObject({ status: 200, body: { node: 'us-east-1/2', pid: victim.pid, state: 'exited', signal: 'SIGKILL', exit: { signal: 'SIGKILL' } } });
+    await eventually(() => readClusterRecord(sut.dataDir)?.nodes[1].exit?.signal === 'SIGKILL');
+    expect(await control(record, 'kill', { node: 'us-east-1/2' })).toMatchObject({
+      status: 409,
+      body: { message: 'us-east-1 node-2 is not running (it exited: signal SIGKILL); `trent start us-east-1/2` starts it' },
+    });
+
+    const restarted = await control(record, 'start', { node: 'us-east-1/2' });
+
+    expect(restarted).toMatchObject({ status: 200, body: { node: 'us-east-1/2', state: 'running' } });
+    const after = readClusterRecord(sut.dataDir)!.nodes[1];
+    expect(after.pid).toBe(restarted.body.pid);
+    expect(after.pid).not.toBe(victim.pid);
+    expect(after.exit).toBeUndefined();
+    expect((await requestJson(`${victim.url}/_trent/health`)).status).toBe(200);
+    expect(await control(record, 'start', { node: 'us-east-1/2' })).toMatchObject({
+      status: 409,
+      body: { message: `us-east-1 node-2 is already running (pid ${after.pid})` },
+    });
+  });
+
+  it('should stop a node gracefully on SIGTERM', async () => {
+    const { record } = await startRegion(3);
+
+    const stopped = await control(record, 'kill', { node: 'us-east-1/3', signal: 'SIGTERM' });
+
+    expect(stopped.body).toMatchObject({ state: 'exited', exit: { code: 0, signal: null } });
+    expect(readFileSync(record.nodes[2].logFile, 'utf8')).toContain('stopping on SIGTERM');
+  });
+
+  it('should pause and resume a node, and show it paused in the status', async () => {
+    const { sut, record } = await startRegion(3);
+
+    const paused = await control(record, 'kill', { node: 'us-east-1/3', signal: 'SIGSTOP' });
+
+    expect(paused.body).toMatchObject({ state: 'paused', pid: record.nodes[2].pid });
+    expect(readClusterRecord(sut.dataDir)!.nodes[2].paused).toBe(true);
+    const status = await requestJson<{ regions: { nodes: { state: string }[] }[] }>(`${record.gateway.url}/_trent/status`);
+    expect(status.body.regions[0].nodes.map((node) => node.state)).toEqual(['up', 'up', 'paused']);
+    expect((await control(record, 'kill', { node: 'us-east-1/3', signal: 'SIGSTOP' })).status).toBe(409);
+
+    const resumed = await control(record, 'kill', { node: 'us-east-1/3', signal: 'SIGCONT' });
+
+    expect(resumed.body).toMatchObject({ state: 'running' });
+    expect(readClusterRecord(sut.dataDir)!.nodes[2].paused).toBeUndefined();
+    expect((await requestJson(`${record.nodes[2].url}/_trent/health`)).status).toBe(200);
+  });
+
+  describe('refusing bad requests', () => {
+    let shared: Launcher;
+    let record: ClusterRecord;
+
+    // One Region for every case: started once, stopped in afterAll rather than after each.
+    beforeAll(async () => {
+      ({ sut: shared, record } = await startRegion(3));
+      started.splice(started.indexOf(shared), 1);
+    });
+
+    afterAll(() => shared.stop());
+
+    it.each([
+      [{ node: 'us-east-1/9' }, 404, 'us-east-1 has no node 9; its nodes: 1, 2, 3'],
+      [{ node: 'ap-south-1/1' }, 404, 'Region ap-south-1 is not running here; running Regions: us-east-1'],
+      [{ node: 'node-1' }, 400, '"node-1" is not a node name; use <region>/<id>, e.g. us-east-1/2'],
+      [{ node: 'us-east-1/1', signal: 'SIGHUP' }, 400, '"signal" must be one of SIGKILL, SIGTERM, SIGSTOP, SIGCONT'],
+      [{ nodes: 'us-east-1/1' }, 400, 'body must be JSON like {"node":"us-east-1/2"}'],
+    ])('should refuse %j with %d', async (body, status, message) => {
+      expect(await control(record, 'kill', body)).toEqual({ status, body: { message } });
+    });
   });
 });
 

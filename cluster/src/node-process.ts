@@ -10,6 +10,9 @@ export interface NodeProcessOptions {
   readonly nodeId: string;
   readonly host: string;
   readonly port: number;
+  readonly raftPort: number;
+  /** Every voter of the Region, this node included: `1=127.0.0.1:5567,2=127.0.0.1:5568`. */
+  readonly raftPeers: string;
   readonly dataDir: string;
   readonly identitiesFile: string;
   readonly entryPoint: string;
@@ -24,9 +27,14 @@ export interface NodeExit {
   readonly signal: NodeJS.Signals | null;
 }
 
+/** The signals the supervisor passes on to a node on request (`trent kill|stop|pause|resume`). */
+export const NODE_SIGNALS = ['SIGKILL', 'SIGTERM', 'SIGSTOP', 'SIGCONT'] as const;
+export type NodeSignal = (typeof NODE_SIGNALS)[number];
+
 /**
  * One node of a Region as a child process. Its stdout and stderr go straight to its log file
  * (the child holds the file descriptor, so logging costs the supervisor nothing and survives it).
+ * A node that exited can be started again: same ports, data directory and environment.
  */
 export class NodeProcess {
   readonly url: string;
@@ -37,6 +45,7 @@ export class NodeProcess {
   private exitPromise: Promise<NodeExit> | undefined;
   /** Where this run's output starts in the (appended) log file. */
   private logStart = 0;
+  private stopped = false;
 
   constructor(readonly options: NodeProcessOptions) {
     this.url = nodeUrl(options.host, options.port);
@@ -56,14 +65,29 @@ export class NodeProcess {
     return this.exitInfo;
   }
 
+  /** Started and not exited. */
+  get running(): boolean {
+    return this.child !== undefined && this.exitInfo === undefined;
+  }
+
+  /** Running but stopped with SIGSTOP. */
+  get paused(): boolean {
+    return this.running && this.stopped;
+  }
+
   /** Resolves when the process has exited (immediately if it already has). */
   whenExited(): Promise<NodeExit> {
     if (!this.exitPromise) return Promise.resolve(this.exitInfo ?? { code: null, signal: null });
     return this.exitPromise;
   }
 
+  /** Spawns the node; again after an exit, never while it runs. */
   start(): void {
-    const { region, nodeId, host, port, dataDir, identitiesFile, entryPoint, devMode, logLevel, env } = this.options;
+    if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
+    const { region, nodeId, host, port, raftPort, raftPeers, dataDir, identitiesFile, entryPoint, devMode, logLevel, env } =
+      this.options;
+    this.exitInfo = undefined;
+    this.stopped = false;
     mkdirSync(this.nodeDir, { recursive: true });
     mkdirSync(dataLayout.logsDir(dataDir), { recursive: true });
     const log = openSync(this.logFile, 'a');
@@ -77,6 +101,8 @@ export class NodeProcess {
           TRENT_NODE_ID: nodeId,
           TRENT_HOST: host,
           TRENT_PORT: String(port),
+          TRENT_RAFT_PORT: String(raftPort),
+          TRENT_RAFT_PEERS: raftPeers,
           TRENT_DATA_DIR: this.nodeDir,
           TRENT_DOMAIN_KEY_FILE: dataLayout.domainKeyFile(dataDir, region),
           TRENT_IDENTITIES_FILE: identitiesFile,
@@ -91,16 +117,32 @@ export class NodeProcess {
     } finally {
       closeSync(log);
     }
+    const child = this.child;
     this.exitPromise = new Promise((resolve) => {
-      this.child!.once('exit', (code, signal) => {
+      child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
         resolve(this.exitInfo);
       });
-      this.child!.once('error', () => {
+      child.once('error', () => {
         this.exitInfo ??= { code: null, signal: null };
         resolve(this.exitInfo);
       });
     });
+  }
+
+  /**
+   * Passes a signal on and keeps track of SIGSTOP/SIGCONT. SIGTERM to a paused node is followed by
+   * SIGCONT, or it would wait, stopped, for a resume before it could shut down.
+   */
+  send(signal: NodeSignal): void {
+    if (!this.running) return;
+    this.signal(signal);
+    if (signal === 'SIGSTOP') this.stopped = true;
+    if (signal === 'SIGCONT') this.stopped = false;
+    if (signal === 'SIGTERM' && this.stopped) {
+      this.signal('SIGCONT');
+      this.stopped = false;
+    }
   }
 
   async isHealthy(timeoutMs = 1_000): Promise<boolean> {
@@ -115,7 +157,7 @@ export class NodeProcess {
   /** SIGTERM, then SIGKILL if the node is still there after `graceMs`. */
   async stop(graceMs: number): Promise<NodeExit> {
     if (!this.child || this.exitInfo) return this.whenExited();
-    this.signal('SIGTERM');
+    this.send('SIGTERM');
     const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
     try {
       return await this.whenExited();

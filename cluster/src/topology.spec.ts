@@ -9,6 +9,8 @@ import {
   loadTopology,
   parseRegionList,
   parseTopology,
+  portsOf,
+  topologyWarnings,
   validateTopology,
   type Topology,
 } from './topology';
@@ -28,7 +30,7 @@ function problemsOf(fn: () => unknown): string {
 describe(loadTopology.name, () => {
   it('should load the shipped default: us-east-1, one node, gateway on 4566', () => {
     const sut = loadTopology(defaultTopologyFile());
-    expect(sut).toEqual({ host: '127.0.0.1', gateway: { port: 4566 }, regions: [{ name: 'us-east-1', nodes: [{ id: '1', port: 4567 }] }] });
+    expect(sut).toEqual({ host: '127.0.0.1', gateway: { port: 4566 }, regions: [{ name: 'us-east-1', nodes: [{ id: '1', port: 4567, raftPort: 5567 }] }] });
   });
 
   it('should name the file when it is not JSON', () => {
@@ -69,6 +71,36 @@ describe(parseTopology.name, () => {
     expect(message).toContain('port 70000 is not a TCP port');
   });
 
+  it('should default each Raft port to the node port + 1000 and keep one the file sets', () => {
+    const sut = parseTopology({
+      regions: [{ name: 'us-east-1', nodes: [{ id: '1', port: 6001 }, { id: '2', port: 6002, raftPort: 7777 }, { id: '3', port: 6003 }] }],
+    });
+    expect(sut.regions[0].nodes.map((node) => node.raftPort)).toEqual([7001, 7777, 7003]);
+  });
+
+  it('should refuse a Raft port that collides with any other port', () => {
+    const message = problemsOf(() =>
+      parseTopology({
+        gateway: { port: 6000 },
+        regions: [
+          { name: 'us-east-1', nodes: [{ id: '1', port: 6001, raftPort: 6000 }, { id: '2', port: 6002, raftPort: 6001 }] },
+          { name: 'eu-west-1', nodes: [{ id: '1', port: 6003, raftPort: 7000 }, { id: '2', port: 7000 }] },
+        ],
+      }),
+    );
+    expect(message).toContain('us-east-1 node-1: Raft port 6000 is already used by the gateway');
+    expect(message).toContain('us-east-1 node-2: Raft port 6001 is already used by us-east-1 node-1');
+    expect(message).toContain('eu-west-1 node-2: port 7000 is already used by eu-west-1 node-1 (Raft)');
+    const shape = problemsOf(() => parseTopology({ regions: [{ name: 'us-east-1', nodes: [{ id: '1', port: 6004, raftPort: 'x' }] }] }));
+    expect(shape).toContain('regions[0].nodes[0].raftPort must be a number');
+  });
+
+  it('should refuse a Raft port past 65535', () => {
+    expect(problemsOf(() => parseTopology({ regions: [{ name: 'us-east-1', nodes: [{ id: '1', port: 65000 }] }] }))).toContain(
+      'us-east-1 node-1: Raft port 66000 is not a TCP port',
+    );
+  });
+
   it('should reject unknown fields but allow $comment', () => {
     expect(() => parseTopology({ $comment: 'hi', regions: [{ name: 'us-east-1', nodes: [{ id: '1', port: 1 }] }] })).not.toThrow();
     expect(problemsOf(() => parseTopology({ region: [] }))).toContain('unknown field "region"');
@@ -95,9 +127,20 @@ describe(applyOverrides.name, () => {
     expect(sut.regions.flatMap((region) => region.nodes.map((node) => node.port))).toEqual([4567, 4568]);
   });
 
-  it('should accept --nodes 1 and refuse more, saying Raft is not implemented yet', () => {
-    expect(applyOverrides(base, { nodes: 1 }).regions[0].nodes).toHaveLength(1);
-    expect(problemsOf(() => applyOverrides(base, { nodes: 3 }))).toMatch(/multi-node Regions \(Raft\) are not implemented yet/);
+  it('should lay out --nodes 3 per Region, each Raft port 1000 above its node port', () => {
+    const sut = applyOverrides(base, { regions: ['us-east-1', 'eu-west-1'], nodes: 3 });
+    expect(sut.regions.map((region) => region.nodes.map((node) => [node.id, node.port, node.raftPort]))).toEqual([
+      [['1', 4567, 5567], ['2', 4568, 5568], ['3', 4569, 5569]],
+      [['1', 4570, 5570], ['2', 4571, 5571], ['3', 4572, 5572]],
+    ]);
+    expect(portsOf(sut)).toEqual([4566, 4567, 5567, 4568, 5568, 4569, 5569, 4570, 5570, 4571, 5571, 4572, 5572]);
+  });
+
+  it('should accept up to 7 nodes per Region and refuse more', () => {
+    expect(applyOverrides(base, { nodes: 7 }).regions[0].nodes).toHaveLength(7);
+    expect(problemsOf(() => applyOverrides(base, { nodes: 8 }))).toBe(
+      'Region us-east-1 asks for 8 nodes; a Region has at most 7 (odd counts: 1, 3, 5 or 7)',
+    );
   });
 
   it.each([
@@ -119,6 +162,18 @@ describe(applyOverrides.name, () => {
 describe(validateTopology.name, () => {
   it('should find nothing wrong with the default layout', () => {
     expect(validateTopology(base)).toEqual([]);
+  });
+});
+
+describe(topologyWarnings.name, () => {
+  it('should warn about even node counts only', () => {
+    const sut = applyOverrides(base, { regions: ['us-east-1'], nodes: 4 });
+    expect(topologyWarnings(sut)).toEqual([
+      'Region us-east-1 has 4 nodes: a majority is 3, so it survives 1 failure, like 3 nodes; odd counts are recommended',
+    ]);
+    expect(topologyWarnings(applyOverrides(base, { nodes: 2 }))[0]).toContain('survives 0 failures, like 1 node;');
+    expect(topologyWarnings(applyOverrides(base, { nodes: 3 }))).toEqual([]);
+    expect(topologyWarnings(base)).toEqual([]);
   });
 });
 

@@ -3,8 +3,7 @@ import { ClusterError } from './cluster-error';
 
 /**
  * A topology is the layout of a local Trent: one gateway that serves every Region, and for each
- * Region the nodes that form its cluster. The model holds N nodes per Region; the launcher
- * refuses more than {@link MAX_NODES_PER_REGION} until Raft lands.
+ * Region the nodes that form its Raft group (at most {@link MAX_NODES_PER_REGION}).
  */
 export interface Topology {
   /** Interface every process listens on. */
@@ -21,7 +20,16 @@ export interface RegionSpec {
 export interface NodeSpec {
   /** '1', '2', … — unique within its Region. */
   readonly id: string;
+  /** HTTP: the KMS API and /_trent routes. */
   readonly port: number;
+  /** Where the node listens for its Raft peers; node port + {@link RAFT_PORT_OFFSET} unless the file says otherwise. */
+  readonly raftPort: number;
+}
+
+/** Where a node's HTTP routes are: all the gateway and status collection need. */
+export interface RegionEndpoints {
+  readonly name: string;
+  readonly nodes: readonly Pick<NodeSpec, 'id' | 'port'>[];
 }
 
 /** What `trent up` may change about a topology file. */
@@ -33,8 +41,10 @@ export interface TopologyOverrides {
 
 export const DEFAULT_GATEWAY_PORT = 4566;
 export const DEFAULT_HOST = '127.0.0.1';
-/** Multi-node Regions need Raft; until then a Region is exactly one node. */
-export const MAX_NODES_PER_REGION = 1;
+/** A Region is one Raft group; beyond 7 voters every write waits on more acknowledgements for no gain on one machine. */
+export const MAX_NODES_PER_REGION = 7;
+/** A node's Raft port defaults to its HTTP port + 1000 (the node's own default too). */
+export const RAFT_PORT_OFFSET = 1000;
 /** us-east-1, eu-west-1, ap-southeast-2, us-gov-west-1, … */
 export const REGION_NAME_PATTERN = /^([a-z]+-){2,3}\d+$/;
 
@@ -66,7 +76,7 @@ export function parseTopology(json: unknown, source = 'topology'): Topology {
 /**
  * Applies `--regions`, `--nodes` and `--port`. Whenever one of them is given, node ports are laid
  * out again from the gateway port: P+1, P+2, … in Region order, then node order, so the same
- * command always yields the same URLs.
+ * command always yields the same URLs; each Raft port is its node's port + 1000.
  */
 export function applyOverrides(base: Topology, overrides: TopologyOverrides): Topology {
   const { regions, nodes, port } = overrides;
@@ -90,7 +100,7 @@ export function applyOverrides(base: Topology, overrides: TopologyOverrides): To
   return topology;
 }
 
-/** A topology whose node ports follow the gateway port, in order. */
+/** A topology whose node ports follow the gateway port, in order; Raft ports sit 1000 above. */
 export function layOut(
   host: string,
   gatewayPort: number,
@@ -100,7 +110,10 @@ export function layOut(
   let next = gatewayPort + 1;
   const regions = regionNames.map((name, index) => ({
     name,
-    nodes: Array.from({ length: nodeCounts[index] }, (_, n) => ({ id: String(n + 1), port: next++ })),
+    nodes: Array.from({ length: nodeCounts[index] }, (_, n) => {
+      const port = next++;
+      return { id: String(n + 1), port, raftPort: port + RAFT_PORT_OFFSET };
+    }),
   }));
   return { host, gateway: { port: gatewayPort }, regions };
 }
@@ -124,8 +137,7 @@ export function validateTopology(topology: Topology): string[] {
     if (region.nodes.length === 0) problems.push(`Region ${region.name} has no nodes`);
     if (region.nodes.length > MAX_NODES_PER_REGION) {
       problems.push(
-        `Region ${region.name} asks for ${region.nodes.length} nodes, but multi-node Regions (Raft) ` +
-          `are not implemented yet; use 1 node per Region`,
+        `Region ${region.name} asks for ${region.nodes.length} nodes; a Region has at most ${MAX_NODES_PER_REGION} (odd counts: 1, 3, 5 or 7)`,
       );
     }
     const seenIds = new Set<string>();
@@ -134,16 +146,43 @@ export function validateTopology(topology: Topology): string[] {
       if (!/^[1-9]\d*$/.test(node.id)) problems.push(`${name}: node ids are '1', '2', …`);
       if (seenIds.has(node.id)) problems.push(`${name} is listed twice`);
       seenIds.add(node.id);
-      if (!isPort(node.port)) {
-        problems.push(`${name}: port ${node.port} is not a TCP port (1-65535)`);
-        continue;
-      }
-      const owner = usedPorts.get(node.port);
-      if (owner) problems.push(`${name}: port ${node.port} is already used by ${owner}`);
-      else usedPorts.set(node.port, name);
+      claimPort(node.port, name, `${name}: port`);
+      claimPort(node.raftPort, `${name} (Raft)`, `${name}: Raft port`);
     }
   }
   return problems;
+
+  function claimPort(port: number, owner: string, what: string): void {
+    if (!isPort(port)) return void problems.push(`${what} ${port} is not a TCP port (1-65535)`);
+    const taken = usedPorts.get(port);
+    if (taken) problems.push(`${what} ${port} is already used by ${taken}`);
+    else usedPorts.set(port, owner);
+  }
+}
+
+/**
+ * Layouts that run but are probably not what was meant. An even number of voters tolerates no
+ * more failures than one node fewer (4 nodes need 3 for a majority, like 3 nodes need 2).
+ */
+export function topologyWarnings(topology: Topology): string[] {
+  return topology.regions
+    .filter((region) => region.nodes.length % 2 === 0)
+    .map((region) => {
+      const n = region.nodes.length;
+      const survives = Math.floor((n - 1) / 2);
+      return (
+        `Region ${region.name} has ${n} nodes: a majority is ${Math.floor(n / 2) + 1}, so it survives ` +
+        `${survives} failure${survives === 1 ? '' : 's'}, like ${n - 1} node${n - 1 > 1 ? 's' : ''}; odd counts are recommended`
+      );
+    });
+}
+
+/** Every port a topology listens on: the gateway's, then each node's HTTP and Raft ports. */
+export function portsOf(topology: Topology): number[] {
+  return [
+    topology.gateway.port,
+    ...topology.regions.flatMap((region) => region.nodes.flatMap((node) => [node.port, node.raftPort])),
+  ];
 }
 
 /** `us-east-1, eu-west-1` → ['us-east-1', 'eu-west-1']; duplicates are reported by validation. */
@@ -194,15 +233,18 @@ function readTopologyShape(json: unknown, problems: string[]): Topology | undefi
     if (!isObject(region)) return void problems.push(`${where} must be an object`);
     rejectUnknownKeys(region, ['name', 'nodes'], where, problems);
     if (typeof region.name !== 'string') return void problems.push(`${where}.name must be a string`);
-    if (!Array.isArray(region.nodes)) return void problems.push(`${where}.nodes must be a list of {"id", "port"}`);
+    if (!Array.isArray(region.nodes)) return void problems.push(`${where}.nodes must be a list of {"id", "port", "raftPort"?}`);
     const nodes: NodeSpec[] = [];
     region.nodes.forEach((node: unknown, n: number) => {
       const nodeWhere = `${where}.nodes[${n}]`;
       if (!isObject(node)) return void problems.push(`${nodeWhere} must be an object`);
-      rejectUnknownKeys(node, ['id', 'port'], nodeWhere, problems);
+      rejectUnknownKeys(node, ['id', 'port', 'raftPort'], nodeWhere, problems);
       if (typeof node.id !== 'string') return void problems.push(`${nodeWhere}.id must be a string like "1"`);
       if (typeof node.port !== 'number') return void problems.push(`${nodeWhere}.port must be a number`);
-      nodes.push({ id: node.id, port: node.port });
+      if (node.raftPort !== undefined && typeof node.raftPort !== 'number') {
+        return void problems.push(`${nodeWhere}.raftPort must be a number`);
+      }
+      nodes.push({ id: node.id, port: node.port, raftPort: node.raftPort ?? node.port + RAFT_PORT_OFFSET });
     });
     regions.push({ name: region.name, nodes });
   });

@@ -25,3 +25,8 @@ export function formatDuration(ms: number): string {
   }
   return parts.length === 0 ? '0s' : sign + parts.join(' ');
 }
+
+/** 1432 → `1.4 s`, 45 → `0.05 s`: elapsed times in progress lines. */
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 100 ? 2 : 1)} s`;
+}

@@ -46,11 +46,17 @@ describe(run.name, () => {
       [['status', 'extra'], "unexpected argument 'extra'"],
       [['up', '--port'], "option '--port <value>' argument missing"],
       [['up', '--port', 'abc'], '--port must be a whole number'],
-      [['up', '--nodes', '3'], 'multi-node Regions (Raft) are not implemented yet'],
+      [['up', '--nodes', '9'], 'Region us-east-1 asks for 9 nodes; a Region has at most 7'],
       [['up', '--regions', 'us-east-1,moon'], '"moon" is not a Region name'],
       [['clock'], 'say what to do with the clock'],
       [['clock', 'advance'], 'say how far to advance'],
       [['clock', 'advance', '1h30m'], '"1h30m" is not a duration; use a whole number and one unit: 31d, 12h, 90m or 3600s'],
+      [['kill'], 'say which node, e.g. us-east-1/2'],
+      [['start', 'us-east-1'], '"us-east-1" is not a node name; use <region>/<id>, e.g. us-east-1/2'],
+      [['pause', 'us-east-1/node-x'], '"us-east-1/node-x" is not a node name'],
+      [['resume', 'us-east-1/1', 'us-east-1/2'], 'unexpected argument "us-east-1/2"'],
+      [['transfer-leader'], 'say which Region, e.g. us-east-1'],
+      [['transfer-leader', 'us-east-1', '--to', 'leader'], '--to must be a node id such as 2 or node-2 (got "leader")'],
     ])('should reject %j with usage on stderr and exit 2', async (argv, message) => {
       const sut = await trent(...argv);
       expect(sut.code).toBe(2);
@@ -75,6 +81,15 @@ describe(run.name, () => {
       expect(sut.code).toBe(0);
       expect(sut.stdout).toMatch(/nothing to stop/);
     });
+
+    it.each([['kill', 'us-east-1/1'], ['start', 'us-east-1/node-1'], ['transfer-leader', 'us-east-1']])(
+      '%s should fail with one line',
+      async (...argv) => {
+        const sut = await trent(...argv, '--data', tempDataDir());
+        expect(sut).toMatchObject({ code: 1, stdout: '' });
+        expect(sut.stderr).toMatch(/^trent: Trent is not running in [^\n]+$/);
+      },
+    );
 
     it('clock should fail with one line', async () => {
       const sut = await trent('clock', 'advance', '31d', '--data', tempDataDir());
@@ -101,25 +116,29 @@ describe(run.name, () => {
 
     afterEach(() => launcher.stop());
 
-    it('status should print one row per node and the gateway', async () => {
+    it('status should print each Region, its leader and one row per node, then the gateway', async () => {
       const sut = await trent('status', '--data', launcher.dataDir);
 
       expect(sut.code).toBe(0);
       const lines = sut.stdout.split('\n');
-      expect(lines[0]).toMatch(/^REGION\s+NODE\s+URL\s+PID\s+ROLE\s+TERM\s+COMMIT\s+APPLIED\s+KEYS\s+STATE$/);
-      expect(lines[1]).toMatch(new RegExp(`^us-east-1\\s+1\\s+${record.nodes[0].url}\\s+${record.nodes[0].pid}\\s+leader\\s+1\\s+7\\s+7\\s+2\\s+up$`));
-      expect(lines[2]).toMatch(/^eu-west-1\s+1\s+.*\s+up$/);
-      expect(lines[3]).toMatch(new RegExp(`^gateway\\s+-\\s+${record.gateway.url}\\s+${process.pid}\\s+.*\\s+up$`));
+      expect(lines[0]).toBe('us-east-1: leader node-1, term 1, 1/1 nodes up');
+      expect(lines[1]).toMatch(/^ {5}NODE\s+URL\s+PID\s+STATE\s+ROLE\s+TERM\s+COMMIT\s+APPLIED\s+LEADER\s+LAST CONTACT\s+KEYS$/);
+      expect(lines[2]).toMatch(
+        new RegExp(`^ {2}\\* {2}node-1\\s+${record.nodes[0].url}\\s+${record.nodes[0].pid}\\s+up\\s+leader\\s+1\\s+7\\s+7\\s+node-1\\s+—\\s+2$`),
+      );
+      expect(lines[4]).toBe('eu-west-1: leader node-1, term 1, 1/1 nodes up');
+      expect(sut.stdout).toContain(`Gateway: ${record.gateway.url}  up  (pid ${process.pid})`);
     });
 
-    it('status should mark a killed node down', async () => {
+    it('status should mark a killed node down and warn that its Region lost its quorum', async () => {
       process.kill(record.nodes[1].pid!, 'SIGKILL');
       await eventually(() => !isProcessAlive(record.nodes[1].pid, FAKE_NODE));
 
       const sut = await trent('status', '--data', launcher.dataDir);
 
-      expect(sut.stdout).toMatch(/eu-west-1\s+1\s+\S+\s+-\s+-\s+-\s+-\s+-\s+-\s+down/);
-      expect(sut.stdout).toMatch(/Down:\n {2}eu-west-1 node-1: connection (refused|reset)/);
+      expect(sut.stdout).toContain('eu-west-1: no leader, 0/1 nodes up\n  warning: no quorum — 0 of 1 nodes up, 1 needed;');
+      expect(sut.stdout).toMatch(/ {5}node-1\s+\S+\s+-\s+down\s+-\s+-\s+-\s+-\s+-\s+-\s+-\n/);
+      expect(sut.stdout).toMatch(/Not up:\n {2}eu-west-1 node-1: connection (refused|reset)/);
     });
 
     it('status --json should print the aggregate', async () => {
@@ -129,7 +148,11 @@ describe(run.name, () => {
         supervisor: { pid: process.pid, state: 'up' },
         gateway: { url: record.gateway.url, state: 'up' },
         regions: [
-          { name: 'us-east-1', nodes: [{ id: '1', state: 'up', status: { role: 'leader' } }] },
+          {
+            name: 'us-east-1',
+            summary: { leader: '1', term: 1, up: 1, voters: 1, quorum: 1, hasQuorum: true, agreed: true },
+            nodes: [{ id: '1', state: 'up', status: { role: 'leader', raft: { role: 'leader', leader: '1', voters: ['1'], lastContactMs: 0 } } }],
+          },
           { name: 'eu-west-1', nodes: [{ id: '1', state: 'up' }] },
         ],
       });
@@ -171,6 +194,130 @@ describe(run.name, () => {
     });
   });
 
+  describe('against a running three-node Region of fake nodes', () => {
+    let launcher: Launcher;
+    let record: ClusterRecord;
+    const data = (): string[] => ['--data', launcher.dataDir];
+
+    beforeEach(async () => {
+      const port = await freePortBlock(3);
+      launcher = new Launcher({
+        topology: layOut('127.0.0.1', port, ['us-east-1'], [3]),
+        dataDir: tempDataDir(),
+        identitiesFile: defaultIdentitiesFile(),
+        entryPoint: FAKE_NODE,
+        stopGraceMs: 2_000,
+      });
+      record = await launcher.start();
+    });
+
+    afterEach(() => launcher.stop());
+
+    it('kill, status, start: the node goes down, the others keep a majority, and it comes back', async () => {
+      const killed = await trent('kill', 'us-east-1/node-2', ...data());
+
+      expect(killed).toMatchObject({ code: 0, stderr: '' });
+      expect(killed.stdout).toMatch(/^us-east-1 node-2 killed \(SIGKILL, pid \d+\)$/);
+      const status = await trent('status', ...data());
+      expect(status.stdout).toMatch(/^us-east-1: leader node-\d, term \d+, 2\/3 nodes up\n {5}NODE/);
+      expect(status.stdout).not.toContain('warning');
+      expect(status.stdout).toMatch(/ {5}node-2\s+\S+\s+-\s+down\s/);
+      expect(status.stdout).toContain('`trent start us-east-1/2`');
+
+      const again = await trent('kill', 'us-east-1/2', ...data());
+      expect(again).toMatchObject({ code: 1, stdout: '' });
+      expect(again.stderr).toBe('trent: us-east-1 node-2 is not running (it exited: signal SIGKILL); `trent start us-east-1/2` starts it');
+
+      const started = await trent('start', 'us-east-1/2', ...data());
+
+      expect(started.stdout).toMatch(/^us-east-1 node-2 started \(pid \d+\), healthy in \d+\.\d+ s$/);
+      expect((await trent('status', ...data())).stdout).toMatch(/3\/3 nodes up/);
+      expect((await trent('start', 'us-east-1/2', ...data())).stderr).toMatch(/^trent: us-east-1 node-2 is already running \(pid \d+\)$/);
+    });
+
+    it('status should warn when the Region has lost its majority', async () => {
+      await trent('stop', 'us-east-1/2', ...data());
+      await trent('stop', 'us-east-1/3', ...data());
+
+      const sut = await trent('status', ...data());
+
+      expect(sut.stdout).toMatch(/^us-east-1: (no leader|leader node-1), term \d+, 1\/3 nodes up\n {2}warning: no quorum — 1 of 3 nodes up, 2 needed; writes fail until a majority is back\n/);
+    });
+
+    it('pause and resume: the paused node shows as paused, then up again', async () => {
+      const paused = await trent('pause', 'us-east-1/3', ...data());
+
+      expect(paused.stdout).toMatch(/^us-east-1 node-3 paused \(SIGSTOP, pid \d+\); `trent resume us-east-1\/3` continues it$/);
+      const status = await trent('status', ...data());
+      expect(status.stdout).toMatch(/ {5}node-3\s+\S+\s+\d+\s+paused\s/);
+      expect(status.stdout).toContain('us-east-1 node-3: paused (SIGSTOP) — `trent resume us-east-1/3`');
+
+      const resumed = await trent('resume', 'us-east-1/3', ...data());
+
+      expect(resumed.stdout).toMatch(/^us-east-1 node-3 resumed \(SIGCONT, pid \d+\)$/);
+      expect((await trent('resume', 'us-east-1/3', ...data())).stderr).toBe('trent: us-east-1 node-3 is not paused');
+    });
+
+    it('transfer-leader should move leadership to the most up-to-date other node, or to --to', async () => {
+      const before = JSON.parse((await trent('status', '--json', ...data())).stdout).regions[0].summary.leader as string;
+      // The fake's followers report lastIndex 7 + id: the highest id other than the leader is the most up to date.
+      const expected = before === '3' ? '2' : '3';
+
+      const moved = await trent('transfer-leader', 'us-east-1', ...data());
+
+      expect(moved).toMatchObject({ code: 0, stderr: '' });
+      expect(moved.stdout).toMatch(new RegExp(`^us-east-1: leader node-${before} → node-${expected} in \\d+\\.\\d+ s$`));
+      expect((await trent('status', ...data())).stdout).toMatch(new RegExp(`^us-east-1: leader node-${expected},`));
+
+      const back = await trent('transfer-leader', 'us-east-1', '--to', `node-${before}`, ...data());
+      expect(back.stdout).toMatch(new RegExp(`^us-east-1: leader node-${expected} → node-${before} in`));
+      expect((await trent('transfer-leader', 'us-east-1', '--to', before, ...data())).stdout).toMatch(
+        new RegExp(`^us-east-1: node-${before} already leads \\(term \\d+\\)$`),
+      );
+    });
+
+    it('kill should say when the supervisor is gone', async () => {
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+      writeClusterRecord({ ...record, supervisorPid: Number(dead.stdout.toString()) });
+
+      const sut = await trent('kill', 'us-east-1/1', ...data());
+
+      expect(sut.code).toBe(1);
+      expect(sut.stderr).toMatch(/^trent: the supervisor of .* \(pid \d+\) is gone, so no one can act on its nodes; `trent down` then `trent up` starts afresh$/);
+      writeClusterRecord(record);
+    });
+  });
+
+  describe('refusing nodes and Regions a running cluster does not have', () => {
+    let launcher: Launcher;
+    const data = (): string[] => ['--data', launcher.dataDir];
+
+    beforeAll(async () => {
+      launcher = new Launcher({
+        topology: layOut('127.0.0.1', await freePortBlock(3), ['us-east-1'], [3]),
+        dataDir: tempDataDir(),
+        identitiesFile: defaultIdentitiesFile(),
+        entryPoint: FAKE_NODE,
+        stopGraceMs: 2_000,
+      });
+      await launcher.start();
+    });
+
+    afterAll(() => launcher.stop());
+
+    it.each([
+      [['kill', 'us-east-1/7'], 'trent: us-east-1 has no node 7; its nodes: 1, 2, 3'],
+      [['stop', 'eu-west-1/1'], 'trent: Region eu-west-1 is not running here; running Regions: us-east-1'],
+      [['transfer-leader', 'ap-south-1'], 'trent: Region ap-south-1 is not running here; running Regions: us-east-1'],
+      [['transfer-leader', 'us-east-1', '--to', '9'], 'trent: us-east-1 has no node 9; its nodes: 1, 2, 3'],
+    ])('%j should fail with one line', async (argv, message) => {
+      const sut = await trent(...argv, ...data());
+
+      expect(sut).toEqual({ code: 1, stdout: '', stderr: message });
+    });
+
+  });
+
   describe('up in the foreground', () => {
     const env = { ...process.env };
     afterEach(() => (process.env = { ...env }));
@@ -187,6 +334,7 @@ describe(run.name, () => {
       const block = out.join('\n');
       const endpoint = `http://127.0.0.1:${port}`;
 
+      expect(block).toContain(`  us-east-1      up  1 node (:${port + 1}), leader node-1, in `);
       expect(block).toContain(`Endpoint     ${endpoint}`);
       expect(block).toContain(`us-east-1  node-1  http://127.0.0.1:${port + 1}`);
       expect(block).toContain(`eu-west-1  node-1  http://127.0.0.1:${port + 2}`);

@@ -2,7 +2,9 @@ import { ClusterError } from '@trent/cluster';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli-error';
 import { clockCommand } from './commands/clock.command';
 import { downCommand } from './commands/down.command';
+import { nodeCommand } from './commands/node.command';
 import { statusCommand } from './commands/status.command';
+import { transferLeaderCommand } from './commands/transfer-leader.command';
 import { upCommand } from './commands/up.command';
 import { processIo, type CliIo } from './io';
 import { MAIN_USAGE } from './usage';
@@ -12,6 +14,12 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   status: statusCommand,
   down: downCommand,
   clock: clockCommand,
+  kill: nodeCommand('kill'),
+  stop: nodeCommand('stop'),
+  start: nodeCommand('start'),
+  pause: nodeCommand('pause'),
+  resume: nodeCommand('resume'),
+  'transfer-leader': transferLeaderCommand,
 };
 
 /** Runs one `trent` command line; resolves to the exit code. */

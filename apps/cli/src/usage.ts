@@ -4,23 +4,36 @@ Trent runs a local AWS KMS endpoint: every simulated Region is its own cluster o
 node processes, all behind one gateway (default http://127.0.0.1:4566).
 
 Commands:
-  up              start the cluster (in the foreground unless --detach)
-  status          show every node: role, term, indexes, keys, up/down
-  down            stop the cluster started from a data directory
-  clock advance   move cluster time forward, e.g. \`trent clock advance 31d\`
+  up               start the cluster (in the foreground unless --detach)
+  status           show every Region's leader and every node: role, term, indexes, keys
+  down             stop the cluster started from a data directory
+  clock advance    move cluster time forward, e.g. \`trent clock advance 31d\`
+
+  kill NODE        SIGKILL one node, e.g. \`trent kill us-east-1/2\`
+  stop NODE        stop one node gracefully (SIGTERM)
+  start NODE       start a node that was killed or stopped, as it ran before
+  pause NODE       freeze one node (SIGSTOP): it holds its connections and answers nothing
+  resume NODE      unfreeze a paused node (SIGCONT)
+  transfer-leader REGION [--to ID]
+                   move a Region's Raft leadership to another node
+
+NODE is <region>/<id>: us-east-1/2 or us-east-1/node-2. The node commands go through
+the supervisor (the \`trent up\` process), which records what happens in cluster.json.
 
 Run \`trent <command> --help\` for its options.`;
 
 export const UP_USAGE = `Usage: trent up [options]
 
-Starts every node of every Region, waits until each answers, then starts the gateway
-and prints the endpoint. Data persists across \`trent down\` / \`trent up\`.
+Starts every node of every Region, waits until each answers and every Region has
+elected a leader, then starts the gateway and prints the endpoint. Data persists across \`trent down\` / \`trent up\`.
 
 Options:
   --regions LIST     comma-separated Regions, e.g. us-east-1,eu-west-1
                      (default: the Regions of the topology file)
-  --nodes N          nodes per Region (default 1; more needs Raft, not implemented yet)
-  --port P           gateway port (default 4566); nodes take P+1, P+2, …
+  --nodes N          nodes per Region, 1 to 7 (default 1); each Region is one Raft
+                     group, so odd counts are best: 3 nodes survive one failure
+  --port P           gateway port (default 4566); nodes take P+1, P+2, … and
+                     their Raft ports 1000 above (P+1001, …)
   --data DIR         data directory (default .trent in the working directory)
   --identities FILE  identities the nodes accept (default cluster/identities.json)
   --topology FILE    topology file (default cluster/topologies/default.json)
@@ -29,8 +42,10 @@ Options:
 
 export const STATUS_USAGE = `Usage: trent status [options]
 
-Shows the gateway and every node: URL, pid, Raft role and term, commit and applied
-index, key count and whether it answers. Exits 1 when nothing is running.
+For each Region: its leader, term and how many nodes are up (with a warning when a
+majority is missing), then each node: URL, pid, state (up, down, paused), Raft role,
+term, commit and applied index, the leader it follows, how long since it heard from
+that leader, and its key count; * marks the leader. Exits 1 when nothing is running.
 
 Options:
   --json       print the aggregate status as JSON
@@ -54,5 +69,49 @@ rotation come due without waiting. Needs the nodes' dev mode (on by default for
 
 Options:
   --region R   only this Region (default: every running Region)
+  --data DIR   data directory (default .trent)
+  -h, --help   show this help`;
+
+
+const nodeUsage = (command: string, does: string): string => `Usage: trent ${command} <region>/<id> [options]
+
+${does}
+The node is named us-east-1/2 or us-east-1/node-2. Needs the running supervisor.
+
+Options:
+  --data DIR   data directory (default .trent)
+  -h, --help   show this help`;
+
+export const NODE_USAGES = {
+  kill: nodeUsage(
+    'kill',
+    `Kills one node at once (SIGKILL), as a crash would. The supervisor reports and records
+the exit and does not restart it; \`trent start\` does.`,
+  ),
+  stop: nodeUsage(
+    'stop',
+    `Stops one node gracefully (SIGTERM; SIGKILL if it is still there after 10 s). It stays
+down until \`trent start\`.`,
+  ),
+  start: nodeUsage(
+    'start',
+    `Starts a node that was killed or stopped, with the same ports, data directory and
+settings, and waits until it answers /_trent/health. Refused while the node runs.`,
+  ),
+  pause: nodeUsage(
+    'pause',
+    `Freezes one node (SIGSTOP): its process stays, its sockets accept connections, and
+nothing is answered, as with a hung machine. \`trent resume\` continues it.`,
+  ),
+  resume: nodeUsage('resume', 'Continues a paused node (SIGCONT).'),
+} as const;
+
+export const TRANSFER_LEADER_USAGE = `Usage: trent transfer-leader <region> [options]
+
+Moves the Region's Raft leadership: finds the current leader and asks it to hand over,
+to --to when given, else to the most up-to-date other node that is up.
+
+Options:
+  --to ID      the node to lead next: 2 or node-2
   --data DIR   data directory (default .trent)
   -h, --help   show this help`;

@@ -54,6 +54,8 @@ export async function downCommand(args: readonly string[], io: CliIo): Promise<n
 /** SIGTERM, wait up to `graceMs`, then SIGKILL and wait a little more. */
 async function terminate(pid: number, graceMs: number, alive: () => boolean): Promise<void> {
   signal(pid, 'SIGTERM');
+  // A paused node (`trent pause`) would hold the SIGTERM until resumed.
+  signal(pid, 'SIGCONT');
   if (await waitUntilGone(alive, graceMs)) return;
   signal(pid, 'SIGKILL');
   await waitUntilGone(alive, 2_000);

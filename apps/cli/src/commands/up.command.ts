@@ -174,6 +174,12 @@ async function upInBackground(
     if (record?.state === 'running' && record.supervisorPid === supervisor.pid) {
       const health = await requestJson(`${record.gateway.url}/_trent/health`, { timeoutMs: 1_000 }).catch(() => undefined);
       if (health?.status === 200) {
+        // The supervisor's per-Region progress lines (nodes, leader, time), without their timestamps.
+        const progress = readLogTail(logFile, logStart, 200)
+          .split('\n')
+          .map((line) => line.replace(/^\S+Z /, ''))
+          .filter((line) => / up {2}\d+ nodes? \(/.test(line) || line.startsWith('warning: '));
+        if (progress.length > 0) io.out(progress.join('\n'));
         io.out(formatEndpointBlock(record, identity, false));
         return EXIT_OK;
       }
