@@ -98,6 +98,10 @@ export class KmsService {
   async execute(operation: string, caller: Caller, input: Record<string, unknown>, requestId: string = randomUUID()): Promise<Record<string, unknown>> {
     const op = OPERATIONS.get(operation);
     if (!op) throw new KmsError('UnsupportedOperationException', `${operation} is not implemented by Trent yet.`);
+    // Reads and the pre-checks of writes alike look at this node's state, which in a multi-node
+    // Region may lag behind writes another node acknowledged: catch up first (Jepsen-style test:
+    // DisableKey at a lagging follower answered NotFoundException for a key the Region had).
+    if (!op.stateless) await this.ctx.log.readBarrier();
     return op.handle(this.ctx, { caller, requestId }, input);
   }
 

@@ -8,7 +8,6 @@ export const Decrypt: KmsOperation = {
     if (input.Recipient !== undefined) {
       throw new KmsError('UnsupportedOperationException', 'Recipient (Nitro Enclaves attestation) is not supported by Trent.');
     }
-    await ctx.log.readBarrier();
     const { arn, plaintext, material } = open(ctx, scope, input.CiphertextBlob, input.EncryptionContext, input.KeyId, 'Decrypt', input.EncryptionAlgorithm);
     assertNotDryRun(input);
     return { KeyId: arn, Plaintext: plaintext, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT', KeyMaterialId: material.materialId };

@@ -5,7 +5,6 @@ import { KmsOperation } from '../shared/operation';
 export const DescribeKey: KmsOperation = {
   name: 'DescribeKey',
   async handle(ctx, scope, input) {
-    await ctx.log.readBarrier();
     const key = resolveKey(ctx.state, ctx.region, scope.caller.accountId, input.KeyId, { allowAlias: true });
     return { KeyMetadata: keyMetadata(ctx.region, key) };
   },

@@ -4,7 +4,6 @@ import { encryptionKey, seal } from '../shared/symmetric';
 export const Encrypt: KmsOperation = {
   name: 'Encrypt',
   async handle(ctx, scope, input) {
-    await ctx.log.readBarrier();
     const { key, arn } = encryptionKey(ctx, scope, input.KeyId, 'Encrypt', input.EncryptionAlgorithm);
     assertNotDryRun(input);
     const { blob } = seal(ctx, key, input.Plaintext, input.EncryptionContext);

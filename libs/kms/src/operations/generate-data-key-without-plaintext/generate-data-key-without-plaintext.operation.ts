@@ -5,7 +5,6 @@ export const GenerateDataKeyWithoutPlaintext: KmsOperation = {
   name: 'GenerateDataKeyWithoutPlaintext',
   async handle(ctx, scope, input) {
     const length = dataKeyLength(input);
-    await ctx.log.readBarrier();
     const { key, arn } = encryptionKey(ctx, scope, input.KeyId, 'GenerateDataKeyWithoutPlaintext');
     assertNotDryRun(input);
     const plaintext = ctx.random.bytes(length);

@@ -9,7 +9,6 @@ export const GenerateDataKey: KmsOperation = {
       throw new KmsError('UnsupportedOperationException', 'Recipient (Nitro Enclaves attestation) is not supported by Trent.');
     }
     const length = dataKeyLength(input);
-    await ctx.log.readBarrier();
     const { key, arn } = encryptionKey(ctx, scope, input.KeyId, 'GenerateDataKey');
     assertNotDryRun(input);
     const plaintext = ctx.random.bytes(length);

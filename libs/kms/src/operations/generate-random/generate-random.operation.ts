@@ -4,6 +4,7 @@ import { KmsOperation } from '../shared/operation';
 
 export const GenerateRandom: KmsOperation = {
   name: 'GenerateRandom',
+  stateless: true,
   async handle(ctx, _scope, input) {
     // Not marked required in the model, yet AWS refuses a request without it, in these words.
     if (input.NumberOfBytes === undefined) throw Errors.validation('NumberOfBytes is required.');

@@ -5,7 +5,6 @@ import { assertDefaultPolicyName } from '../shared/policy-name';
 export const GetKeyPolicy: KmsOperation = {
   name: 'GetKeyPolicy',
   async handle(ctx, scope, input) {
-    await ctx.log.readBarrier();
     const key = resolveKey(ctx.state, ctx.region, scope.caller.accountId, input.KeyId, { allowAlias: false });
     assertDefaultPolicyName(input.PolicyName);
     return { Policy: key.policy, PolicyName: 'default' };

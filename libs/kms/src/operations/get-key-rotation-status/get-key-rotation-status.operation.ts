@@ -5,7 +5,6 @@ import { rotatableKeyForRead } from '../shared/rotation';
 export const GetKeyRotationStatus: KmsOperation = {
   name: 'GetKeyRotationStatus',
   async handle(ctx, scope, input) {
-    await ctx.log.readBarrier();
     const { key, arn } = rotatableKeyForRead(ctx, scope, input.KeyId, 'GetKeyRotationStatus');
     const r = key.rotation;
     // AWS (GetKeyRotationStatus reference): a key pending deletion reports rotation off; the

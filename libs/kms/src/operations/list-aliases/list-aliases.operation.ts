@@ -7,7 +7,6 @@ import { pageFields, paginate } from '../shared/paginate';
 export const ListAliases: KmsOperation = {
   name: 'ListAliases',
   async handle(ctx, scope, input) {
-    await ctx.log.readBarrier();
     const accountId = scope.caller.accountId;
     const only = input.KeyId === undefined ? undefined : resolveKey(ctx.state, ctx.region, accountId, input.KeyId, { allowAlias: false }).keyId;
     const aliases = ctx.state

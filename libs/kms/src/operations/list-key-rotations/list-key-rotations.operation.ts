@@ -7,7 +7,6 @@ import { rotatableKeyForRead } from '../shared/rotation';
 export const ListKeyRotations: KmsOperation = {
   name: 'ListKeyRotations',
   async handle(ctx, scope, input) {
-    await ctx.log.readBarrier();
     const { key, arn } = rotatableKeyForRead(ctx, scope, input.KeyId, 'ListKeyRotations');
     const all = input.IncludeKeyMaterial === 'ALL_KEY_MATERIAL';
     const current = currentMaterial(key)!.version;

@@ -5,7 +5,6 @@ import { pageFields, paginate } from '../shared/paginate';
 export const ListKeys: KmsOperation = {
   name: 'ListKeys',
   async handle(ctx, scope, input) {
-    await ctx.log.readBarrier();
     const keys = ctx.state.keysOf(scope.caller.accountId).sort((a, b) => (a.keyId < b.keyId ? -1 : 1));
     const page = paginate(keys, (k) => k.keyId, input.Limit, input.Marker, 100);
     return {

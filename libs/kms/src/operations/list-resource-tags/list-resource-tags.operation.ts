@@ -5,7 +5,6 @@ import { pageFields, paginate } from '../shared/paginate';
 export const ListResourceTags: KmsOperation = {
   name: 'ListResourceTags',
   async handle(ctx, scope, input) {
-    await ctx.log.readBarrier();
     const key = resolveKey(ctx.state, ctx.region, scope.caller.accountId, input.KeyId, { allowAlias: false });
     const tags = [...key.tags].sort((a, b) => (a.TagKey < b.TagKey ? -1 : 1));
     const page = paginate(tags, (t) => t.TagKey, input.Limit, input.Marker, 50);

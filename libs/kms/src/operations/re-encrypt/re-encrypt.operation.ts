@@ -4,7 +4,6 @@ import { encryptionKey, open, seal } from '../shared/symmetric';
 export const ReEncrypt: KmsOperation = {
   name: 'ReEncrypt',
   async handle(ctx, scope, input) {
-    await ctx.log.readBarrier();
     const source = open(ctx, scope, input.CiphertextBlob, input.SourceEncryptionContext, input.SourceKeyId, 'ReEncrypt', input.SourceEncryptionAlgorithm);
     const destination = encryptionKey(ctx, scope, input.DestinationKeyId, 'ReEncrypt', input.DestinationEncryptionAlgorithm);
     assertNotDryRun(input);

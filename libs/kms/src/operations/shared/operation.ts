@@ -12,6 +12,12 @@ import { resolveKey } from './key-resolver';
 /** One AWS action. `input` has passed shape validation (blobs are Buffers). */
 export interface KmsOperation {
   readonly name: string;
+  /** True for the rare action that never looks at the Region's state (GenerateRandom). */
+  readonly stateless?: boolean;
+  /**
+   * Runs after the read barrier (see KmsService.execute): the state it reads holds every write
+   * the Region acknowledged before the request arrived, so its checks are linearizable too.
+   */
   handle(ctx: KmsContext, scope: RequestScope, input: Record<string, any>): Promise<Record<string, unknown>>;
 }
 
