@@ -129,7 +129,7 @@ export function formatSummary(run: JepsenRun, v: JepsenVerdict): string {
     })
     .join(', ');
   const domain = h.filter((op) => op.outcome === 'ok' && op.output && 'error' in (op.output as object)).length;
-  const errors = count(h, (op) => (op.outcome === 'ok' ? undefined : /^([^:]*)/.exec((op.output as { thrown?: string } | undefined)?.thrown ?? 'in flight at the end')![1]));
+  const errors = count(h, (op) => (op.outcome === 'ok' ? undefined : cause((op.output as { thrown?: string } | undefined)?.thrown)));
   const faults = run.faults.filter((f) => f.fault);
   const keys = v.linearizability.keys;
   const lin = v.linearizability;
@@ -149,6 +149,14 @@ export function formatSummary(run: JepsenRun, v: JepsenVerdict): string {
     ...(run.liveness.length ? [`liveness problems: ${run.liveness.length}`, ...run.liveness.slice(0, 20).map((p) => `  ${p}`)] : []),
     `replay: ${replay}`,
   ].join('\n');
+}
+
+/** "KMSInternalException (HTTP 500)", "Error ECONNREFUSED": the error's name, and its errno when the SDK wrapped it away. */
+function cause(thrown: string | undefined): string {
+  if (thrown === undefined) return 'in flight at the end';
+  const head = /^([^:]*)/.exec(thrown)![1];
+  const errno = /\b(E[A-Z]{4,}|socket hang up)\b/.exec(thrown.slice(head.length))?.[1];
+  return errno && !head.includes(errno) ? `${head} ${errno}` : head;
 }
 
 /** Writes the history (JSON lines) and the fault log next to the node logs; returns what to print. */

@@ -79,6 +79,10 @@ describe(kmsCompletionForError.name, () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', $metadata: {} });
     expect(kmsCompletionForError('DisableKey', refused)).toEqual({ outcome: 'fail', output: { thrown: 'Error ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1' } });
     expect(kmsCompletionForError('DescribeKey', refused).outcome).toBe('fail');
+    // As the SDK passes it on when the socket error comes from another realm (jest), without its code.
+    const wrapped = new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1');
+    expect(kmsCompletionForError('EnableKey', wrapped).outcome).toBe('fail');
+    expect(kmsCompletionForError('EnableKey', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })).outcome).toBe('info');
   });
 
   it.each([

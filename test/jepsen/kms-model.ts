@@ -126,7 +126,10 @@ export function kmsCompletionForError(f: KmsOperation, err: unknown): Completion
   const detail = { thrown: `${name ?? 'Error'}${typeof code === 'string' ? ` ${code}` : ''}${status ? ` (HTTP ${status})` : ''}: ${String((err as Error)?.message ?? err)}` };
   // A refused connection carried no request, so even a write definitely did not happen (Jepsen's
   // :fail). The checker still treats a failed write as unknown unless the model vouches for it.
-  if (code === 'ECONNREFUSED') return { outcome: 'fail', output: detail as unknown as KmsOutput };
+  // Under jest the SDK may see the socket error from another realm and wrap it ("AWS SDK error
+  // wrapper for Error: connect ECONNREFUSED …"), dropping `code`: the message says it then.
+  const refused = code === 'ECONNREFUSED' || /\bconnect ECONNREFUSED\b/.test(String((err as Error)?.message));
+  if (refused) return { outcome: 'fail', output: detail as unknown as KmsOutput };
   return { outcome: READ_ONLY.has(f) ? 'fail' : 'info', output: detail as unknown as KmsOutput };
 }
 
