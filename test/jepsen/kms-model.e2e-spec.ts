@@ -75,6 +75,16 @@ describe(kmsCompletionForError.name, () => {
     expect(kmsCompletionForError('DisableKey', awsError('NotFoundException', 400))).toEqual({ outcome: 'ok', output: { error: 'NotFoundException' } });
   });
 
+  it('makes a refused connection fail, for writes too: no request was sent', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', $metadata: {} });
+    expect(kmsCompletionForError('DisableKey', refused)).toEqual({ outcome: 'fail', output: { thrown: 'Error ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1' } });
+    expect(kmsCompletionForError('DescribeKey', refused).outcome).toBe('fail');
+    // As the SDK passes it on when the socket error comes from another realm (jest), without its code.
+    const wrapped = new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1');
+    expect(kmsCompletionForError('EnableKey', wrapped).outcome).toBe('fail');
+    expect(kmsCompletionForError('EnableKey', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })).outcome).toBe('info');
+  });
+
   it.each([
     ['a timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' })],
     ['a reset', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],

@@ -110,9 +110,10 @@ export const kmsKeyModel: Model<KmsKeyState, KmsInput, KmsOutput> = {
 
 /**
  * How the workload should record an op whose AWS call threw. A model error with a 4xx status is a
- * definite answer (`ok` with an error output). Anything else — timeouts, resets, 5xx, an error the
- * model does not know — leaves the outcome unknown: `info` for writes, `fail` for reads (a read
- * with no answer constrains nothing and is dropped).
+ * definite answer (`ok` with an error output). A refused connection is `fail`: nothing was sent.
+ * Anything else — timeouts, resets, 5xx, an error the model does not know — leaves the outcome
+ * unknown: `info` for writes, `fail` for reads (a read with no answer constrains nothing and is
+ * dropped).
  */
 export function kmsCompletionForError(f: KmsOperation, err: unknown): Completion<KmsOutput> {
   const e = err as { name?: unknown; $metadata?: { httpStatusCode?: number } } | null;
@@ -121,7 +122,14 @@ export function kmsCompletionForError(f: KmsOperation, err: unknown): Completion
   if (name !== undefined && (KMS_MODEL_ERRORS as readonly string[]).includes(name) && status !== undefined && status < 500) {
     return { outcome: 'ok', output: { error: name as KmsModelError } };
   }
-  const detail = { thrown: `${name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${String((err as Error)?.message ?? err)}` };
+  const code = (err as { code?: unknown } | null)?.code;
+  const detail = { thrown: `${name ?? 'Error'}${typeof code === 'string' ? ` ${code}` : ''}${status ? ` (HTTP ${status})` : ''}: ${String((err as Error)?.message ?? err)}` };
+  // A refused connection carried no request, so even a write definitely did not happen (Jepsen's
+  // :fail). The checker still treats a failed write as unknown unless the model vouches for it.
+  // Under jest the SDK may see the socket error from another realm and wrap it ("AWS SDK error
+  // wrapper for Error: connect ECONNREFUSED …"), dropping `code`: the message says it then.
+  const refused = code === 'ECONNREFUSED' || /\bconnect ECONNREFUSED\b/.test(String((err as Error)?.message));
+  if (refused) return { outcome: 'fail', output: detail as unknown as KmsOutput };
   return { outcome: READ_ONLY.has(f) ? 'fail' : 'info', output: detail as unknown as KmsOutput };
 }
 

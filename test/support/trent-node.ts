@@ -55,7 +55,7 @@ export class TrentNode {
       ...opts.env,
     };
     const node = new TrentNode(`http://127.0.0.1:${port}`, port, region, dataRoot, logFile, spawnNode(env, logFile), opts.dataRoot === undefined, env);
-    await node.waitHealthy();
+    await node.waitHealthyOrKill();
     return node;
   }
 
@@ -63,7 +63,7 @@ export class TrentNode {
   async restart(): Promise<void> {
     if (this.alive) throw new Error('the node is still running');
     this.child = spawnNode(this.env, this.logFile);
-    await this.waitHealthy();
+    await this.waitHealthyOrKill();
   }
 
   /** SIGSTOP / SIGCONT to the node's primary and its workers (a process pause, as a GC or VM stall). */
@@ -72,6 +72,21 @@ export class TrentNode {
     for (const pid of [this.pid, ...childPids(this.pid)]) {
       try {
         process.kill(pid, signal);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+
+  /**
+   * SIGKILL to the node's workers and primary at once, synchronously (for exit handlers). Workers
+   * go first: a worker stopped by SIGSTOP would never notice its primary's death.
+   */
+  kill(): void {
+    if (!this.alive) return;
+    for (const pid of [...childPids(this.pid), this.pid]) {
+      try {
+        process.kill(pid, 'SIGKILL');
       } catch {
         // exited meanwhile
       }
@@ -106,6 +121,16 @@ export class TrentNode {
   async dispose(): Promise<void> {
     await this.stop('SIGKILL');
     if (this.ownsData) rmSync(this.dataRoot, { recursive: true, force: true });
+  }
+
+  /** A node that never became healthy is not left running. */
+  private async waitHealthyOrKill(): Promise<void> {
+    try {
+      await this.waitHealthy();
+    } catch (e) {
+      this.kill();
+      throw e;
+    }
   }
 
   private async waitHealthy(): Promise<void> {

@@ -20,6 +20,13 @@ export interface TrentRegionOptions {
   nodes?: number;
   /** Extra environment for every node. */
   env?: Record<string, string>;
+  /** Each node's own Raft port, by position (node '1' first); free ports otherwise. */
+  raftPorts?: readonly number[];
+  /**
+   * TRENT_RAFT_PEERS for one node, given every node's own Raft port: the addresses that node
+   * dials (e.g. fault proxies). Every node gets the same direct map otherwise.
+   */
+  peers?: (id: string, raftPorts: readonly number[]) => string;
 }
 
 /**
@@ -42,16 +49,30 @@ export class TrentRegion {
     const dataRoot = mkdtempSync(join(tmpdir(), 'trent-region-'));
     const ids = Array.from({ length: count }, (_, i) => String(i + 1));
     const ports = await Promise.all(ids.map(() => freePort()));
-    const raftPorts = await Promise.all(ids.map(() => freePort()));
-    const peers = ids.map((id, i) => `${id}=127.0.0.1:${raftPorts[i]}`).join(',');
+    const raftPorts = opts.raftPorts ?? (await Promise.all(ids.map(() => freePort())));
+    const direct = ids.map((id, i) => `${id}=127.0.0.1:${raftPorts[i]}`).join(',');
+    const peers = (id: string) => opts.peers?.(id, raftPorts) ?? direct;
     // Nodes are healthy (listening) before the Region has a leader, so they start side by side.
-    const nodes = await Promise.all(
+    const started = await Promise.allSettled(
       ids.map((id, i) =>
-        TrentNode.start({ region, dataRoot, nodeId: id, port: ports[i], env: { TRENT_RAFT_PORT: String(raftPorts[i]), TRENT_RAFT_PEERS: peers, TRENT_WORKERS: '1', ...opts.env } }),
+        TrentNode.start({ region, dataRoot, nodeId: id, port: ports[i], env: { TRENT_RAFT_PORT: String(raftPorts[i]), TRENT_RAFT_PEERS: peers(id), TRENT_WORKERS: '1', ...opts.env } }),
       ),
     );
-    const r = new TrentRegion(region, dataRoot, nodes, raftPorts, { TRENT_WORKERS: '1', ...opts.env });
-    await r.leader();
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      // No process outlives a failed start.
+      for (const s of started) if (s.status === 'fulfilled') s.value.kill();
+      rmSync(dataRoot, { recursive: true, force: true });
+      throw failed.reason;
+    }
+    const nodes = started.map((s) => (s as PromiseFulfilledResult<TrentNode>).value);
+    const r = new TrentRegion(region, dataRoot, nodes, [...raftPorts], { TRENT_WORKERS: '1', ...opts.env });
+    try {
+      await r.leader();
+    } catch (e) {
+      await r.dispose();
+      throw e;
+    }
     return r;
   }
 
@@ -109,8 +130,10 @@ export class TrentRegion {
   /** Nodes no longer members (their answers do not count towards agreeing on a leader). */
   readonly removed = new Set<string>();
 
-  async dispose(): Promise<void> {
+  /** Kills every node (paused ones included) and removes the data, unless `keepData` (logs for a failure report). */
+  async dispose(keepData = false): Promise<void> {
+    for (const n of this.nodes) n.kill();
     await Promise.all(this.nodes.map((n) => (n.alive ? n.stop('SIGKILL') : undefined)));
-    rmSync(this.dataRoot, { recursive: true, force: true });
+    if (!keepData) rmSync(this.dataRoot, { recursive: true, force: true });
   }
 }
