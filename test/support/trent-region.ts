@@ -20,6 +20,8 @@ export interface TrentRegionOptions {
   nodes?: number;
   /** Extra environment for every node. */
   env?: Record<string, string>;
+  /** Where the nodes keep their data; a fresh temporary directory when omitted. dispose() removes it either way. */
+  dataRoot?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export class TrentRegion {
   static async start(opts: TrentRegionOptions = {}): Promise<TrentRegion> {
     const region = opts.region ?? 'us-east-1';
     const count = opts.nodes ?? 3;
-    const dataRoot = mkdtempSync(join(tmpdir(), 'trent-region-'));
+    const dataRoot = opts.dataRoot ?? mkdtempSync(join(tmpdir(), 'trent-region-'));
     const ids = Array.from({ length: count }, (_, i) => String(i + 1));
     const ports = await Promise.all(ids.map(() => freePort()));
     const raftPorts = await Promise.all(ids.map(() => freePort()));
