@@ -60,8 +60,8 @@ export const USAGE = `usage: node dist/test/bench/run.js [--duration S] [--warmu
   --only LIST      sections to run, comma-separated (default all): the single-node cases (the Fastify
                    baseline runs whenever one of them does), raft-writes, failover
   --cpu-prof       profile Trent (V8 sampling profiler) and print where its time went: the single node during
-                   its cases, the Region leader's primary and worker during the Raft writes; the profiler slows
-                   the node, so compare ratios only between unprofiled runs
+                   its cases; the Region leader's primary and worker and a follower's primary during the Raft
+                   writes; the profiler slows the node, so compare ratios only between unprofiled runs
   --raft-clients LIST  connections of each Raft write case, comma-separated (default 1,16,64)
   --raft-duration S    measured seconds per Raft write case (default 6)
   --raft-warmup S      unmeasured seconds per Raft write case before measuring (default 1)
