@@ -10,33 +10,79 @@ export interface BenchOptions {
    * then each Trent case, every round), so drift on a shared machine hits all cases alike.
    */
   rounds: number;
+  /** Single-node cases; empty when --only names Raft sections alone (the node and baseline then do not start). */
   only: ReadonlyArray<TrentCase>;
-  /** Write a V8 CPU profile of the Trent node and summarise it. */
+  /** Write a V8 CPU profile of the Trent node and summarise it (in the Raft writes: the leader's processes). */
   cpuProf: boolean;
+  /** Raft sections: a 3-node Region beside a 3-member etcd cluster. */
+  raft: RaftOptions;
+}
+
+export interface RaftOptions {
+  sections: ReadonlyArray<RaftSection>;
+  /** Connections of each write case. */
+  clients: readonly number[];
+  /** Measured seconds per write case, cut into `rounds` slices interleaved with the others. */
+  durationS: number;
+  warmupS: number;
+  rounds: number;
+  /** Also run every client count spread over all nodes / members (followers forward to the leader). */
+  spread: boolean;
+  /** Leaders killed, each of Trent and etcd, for the failover section. */
+  kills: number;
+  /** The etcd executable. */
+  etcd: string;
 }
 
 /** `gateway`: Encrypt through the one-endpoint gateway (as clients of `trent up` on :4566 call it). */
 export const TRENT_CASES = ['encrypt', 'decrypt', 'gdk', 'gateway'] as const;
 export type TrentCase = (typeof TRENT_CASES)[number];
 
+/**
+ * `raft-writes`: TagResource and CreateKey on a 3-node Region beside etcd puts at the same client
+ * counts; `failover`: leader kill -9 → first acknowledged write, Trent and etcd kills alternating.
+ */
+export const RAFT_SECTIONS = ['raft-writes', 'failover'] as const;
+export type RaftSection = (typeof RAFT_SECTIONS)[number];
+
 // Signatures stay valid for 15 minutes and each case's pool is signed just before the case, so a
 // case (warm-up + measurement + verification) must fit well inside that window.
 const MAX_CASE_S = 600;
 
-export const USAGE = `usage: node dist/test/bench/run.js [--duration S] [--warmup S] [--connections N] [--rounds N] [--only encrypt,decrypt,gdk,gateway] [--cpu-prof]
-  --duration S     measured seconds per case (default 10, at most ${MAX_CASE_S})
-  --warmup S       unmeasured seconds per case before measuring (default 2)
-  --connections N  concurrent keep-alive connections (default 64)
-  --rounds N       cut each case's measured time into N slices, interleaved with the other cases
+export const USAGE = `usage: node dist/test/bench/run.js [--duration S] [--warmup S] [--connections N] [--rounds N]
+         [--only encrypt,decrypt,gdk,gateway,raft-writes,failover] [--cpu-prof]
+         [--raft-clients 1,16,64] [--raft-duration S] [--raft-warmup S] [--raft-rounds N] [--raft-spread] [--kills N] [--etcd PATH]
+  --duration S     measured seconds per single-node case (default 10, at most ${MAX_CASE_S})
+  --warmup S       unmeasured seconds per single-node case before measuring (default 2)
+  --connections N  concurrent keep-alive connections of the single-node cases (default 64)
+  --rounds N       cut each single-node case's measured time into N slices, interleaved with the other cases
                    and the baseline (default 5; no slice is shorter than 1 s); 1 runs each case in one go
-  --only LIST      Trent cases to run, comma-separated (default all); the Fastify baseline always runs
-  --cpu-prof       profile the Trent node during its cases (V8 sampling profiler) and print where its time went;
-                   the profiler slows the node, so compare ratios only between unprofiled runs`;
+  --only LIST      sections to run, comma-separated (default all): the single-node cases (the Fastify
+                   baseline runs whenever one of them does), raft-writes, failover
+  --cpu-prof       profile Trent (V8 sampling profiler) and print where its time went: the single node during
+                   its cases; the Region leader's primary and worker and a follower's primary during the Raft
+                   writes; the profiler slows the node, so compare ratios only between unprofiled runs
+  --raft-clients LIST  connections of each Raft write case, comma-separated (default 1,16,64)
+  --raft-duration S    measured seconds per Raft write case (default 6)
+  --raft-warmup S      unmeasured seconds per Raft write case before measuring (default 1)
+  --raft-rounds N      cut each Raft write case into N slices, interleaved with etcd's (default 3; no slice under 1 s)
+  --raft-spread        also run each client count spread over all nodes and members (connection i to node i mod 3)
+  --kills N            leaders killed, each of Trent and etcd, for failover (default 20; 0 skips it)
+  --etcd PATH          the etcd executable (default: etcd on PATH; Debian's etcd-server installs /usr/bin/etcd)`;
 
 export class BenchOptionsError extends Error {}
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help' {
-  const options: BenchOptions = { durationS: 10, warmupS: 2, connections: 64, rounds: 5, only: TRENT_CASES, cpuProf: false };
+  const options: BenchOptions = {
+    durationS: 10,
+    warmupS: 2,
+    connections: 64,
+    rounds: 5,
+    only: TRENT_CASES,
+    cpuProf: false,
+    raft: { sections: RAFT_SECTIONS, clients: [1, 16, 64], durationS: 6, warmupS: 1, rounds: 3, spread: false, kills: 20, etcd: 'etcd' },
+  };
+  const raft = options.raft;
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = splitFlag(argv[i]!);
@@ -62,8 +108,34 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       case '--rounds':
         options.rounds = integer(flag, value(), 1, 60, problems);
         break;
-      case '--only':
-        options.only = cases(value(), problems);
+      case '--only': {
+        const [only, sections] = cases(value(), problems);
+        options.only = only;
+        raft.sections = sections;
+        break;
+      }
+      case '--raft-clients':
+        raft.clients = value()
+          .split(',')
+          .map((c) => integer(flag, c.trim(), 1, 1024, problems));
+        break;
+      case '--raft-duration':
+        raft.durationS = integer(flag, value(), 1, MAX_CASE_S, problems);
+        break;
+      case '--raft-warmup':
+        raft.warmupS = integer(flag, value(), 0, 60, problems);
+        break;
+      case '--raft-rounds':
+        raft.rounds = integer(flag, value(), 1, 60, problems);
+        break;
+      case '--raft-spread':
+        raft.spread = true;
+        break;
+      case '--kills':
+        raft.kills = integer(flag, value(), 0, 1000, problems);
+        break;
+      case '--etcd':
+        raft.etcd = value();
         break;
       case '--cpu-prof':
         options.cpuProf = true;
@@ -93,10 +165,11 @@ function integer(flag: string, text: string, min: number, max: number, problems:
   return n;
 }
 
-function cases(text: string, problems: string[]): TrentCase[] {
+function cases(text: string, problems: string[]): [TrentCase[], RaftSection[]] {
   const names = text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-  const unknown = names.filter((n) => !(TRENT_CASES as readonly string[]).includes(n));
-  if (unknown.length > 0 || names.length === 0) problems.push(`--only takes some of ${TRENT_CASES.join(',')}, got '${text}'`);
+  const known: readonly string[] = [...TRENT_CASES, ...RAFT_SECTIONS];
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0 || names.length === 0) problems.push(`--only takes some of ${known.join(',')}, got '${text}'`);
   // Keep the canonical order whatever order was given.
-  return TRENT_CASES.filter((c) => names.includes(c));
+  return [TRENT_CASES.filter((c) => names.includes(c)), RAFT_SECTIONS.filter((c) => names.includes(c))];
 }

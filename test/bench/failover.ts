@@ -71,6 +71,27 @@ export async function measureFailover<Victim>(opts: FailoverOptions<Victim>): Pr
     await opts.restart(victim);
   }
 
+  return summarise(samplesMs, attempts, failures, attemptTimeoutMs, retryEveryMs);
+}
+
+/**
+ * One result from several runs of measureFailover on the same store with the same settings (e.g.
+ * one kill at a time, alternating with another store's): samples in run order, percentiles anew.
+ */
+export function mergeFailoverResults(results: readonly FailoverResult[]): FailoverResult {
+  if (results.length === 0) throw new Error('no failover results to merge');
+  const { attemptTimeoutMs, retryEveryMs } = results[0]!;
+  if (results.some((r) => r.attemptTimeoutMs !== attemptTimeoutMs || r.retryEveryMs !== retryEveryMs)) throw new Error('failover results measured with different settings');
+  return summarise(
+    results.flatMap((r) => r.samplesMs),
+    results.flatMap((r) => r.attempts),
+    results.flatMap((r) => r.failures),
+    attemptTimeoutMs,
+    retryEveryMs,
+  );
+}
+
+function summarise(samplesMs: number[], attempts: number[], failures: string[], attemptTimeoutMs: number, retryEveryMs: number): FailoverResult {
   const sorted = [...samplesMs].sort((a, b) => a - b);
   return {
     samplesMs,

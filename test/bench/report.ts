@@ -1,6 +1,7 @@
 import type { LoadResult } from './http-load';
 import type { MicroRow } from './crypto-micro';
 import type { ProfileSummary } from './cpu-profile-summary';
+import { RaftReport, renderRaftMarkdown } from './raft-report';
 
 /** The issue's target: Encrypt at no less than half the bare Fastify throughput. */
 export const ENCRYPT_TARGET_RATIO = 0.5;
@@ -23,10 +24,8 @@ export interface HttpRow {
   generatorCores: number;
 }
 
-export interface BenchReport {
-  date: string;
-  machine: { cpus: number; cpuModel: string; platform: string; node: string; loadAverageAtStart: number[] };
-  command: { npm: string; node: string };
+/** The single-node cases (Encrypt, Decrypt, GenerateDataKey, gateway) beside bare Fastify, and the crypto micro-benchmark. */
+export interface SingleNodeReport {
   load: { tool: string; connections: number; warmupS: number; durationS: number; rounds: number; sliceS: number; requestsPerPool: number };
   http: HttpRow[];
   /** req/s of each baseline slice, in order: how much the machine's speed moved during the run. */
@@ -34,6 +33,15 @@ export interface BenchReport {
   encryptTarget: { ratio: number; met: boolean } | undefined;
   micro: MicroRow[];
   cpuProfile?: ProfileSummary;
+  valid: boolean;
+}
+
+/** results.json: the single-node fields at the top level when those cases ran (as before the Raft sections), `raft` when they ran. */
+export interface BenchReport extends Partial<Omit<SingleNodeReport, 'valid'>> {
+  date: string;
+  machine: { cpus: number; cpuModel: string; platform: string; node: string; loadAverageAtStart: number[] };
+  command: { npm: string; node: string };
+  raft?: RaftReport;
   valid: boolean;
 }
 
@@ -58,7 +66,18 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push('# Trent KMS benchmark', '');
   lines.push(`- date: ${report.date}`);
   lines.push(`- machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.platform}, Node ${m.node}, load average at start ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}`);
-  lines.push(`- reproduce: \`${report.command.npm}\` (builds first), or after \`npm run build\`: \`${report.command.node}\``);
+  lines.push(`- reproduce: \`${report.command.npm}\` (builds first), or after \`npm run build\`: \`${report.command.node}\``, '');
+  const { load, http, baselineSliceRates, encryptTarget, micro, cpuProfile } = report;
+  if (load && http && baselineSliceRates && micro) {
+    renderSingleNode({ load, http, baselineSliceRates, encryptTarget, micro, cpuProfile, valid: http.every((r) => r.errors === 0) }, lines);
+    lines.push('');
+  }
+  if (report.raft) lines.push(renderRaftMarkdown(report.raft));
+  return `${lines.join('\n')}\n`;
+}
+
+function renderSingleNode(report: SingleNodeReport & { valid: boolean }, lines: string[]): void {
+  lines.push('## One node: Encrypt, Decrypt, GenerateDataKey beside bare Fastify', '');
   const l = report.load;
   lines.push(
     `- load: ${l.tool}, ${l.connections} keep-alive connections, pipelining 1; per case ${l.warmupS} s warm-up (not counted), then ${l.durationS} s measured ` +
@@ -112,7 +131,6 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('', '| function | ms | share of busy |', '|---|---:|---:|');
     for (const f of p.functions) lines.push(`| \`${f.name}\` | ${fmt(f.ms, 0)} | ${pct(f.share)} |`);
   }
-  return `${lines.join('\n')}\n`;
 }
 
 function errorDetail(r: HttpRow): string {

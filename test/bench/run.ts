@@ -9,6 +9,9 @@
  * share the cores. Absolute figures on a shared machine mean little, so Trent is reported as a
  * ratio to the baseline, and the cases are measured in interleaved slices so that a neighbour's
  * burst of work slows the baseline and Trent alike.
+ *
+ * Then the Raft sections (raft-bench.ts): writes on a 3-node Region beside a 3-member etcd cluster,
+ * and failover time beside etcd's. `--only` picks among all of these.
  */
 import { CreateKeyCommand, DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CIPHERTEXT_OVERHEAD } from '@trent/crypto';
@@ -24,7 +27,8 @@ import { summariseCpuProfile, ProfileSummary } from './cpu-profile-summary';
 import { runCryptoMicro } from './crypto-micro';
 import { LoadResult, LoadSlice, mergeSlices, Reply, sliceRate, stopLoad } from './http-load';
 import { LoadCase, ReplyCheck, SignedPool } from './load-case';
-import { BenchReport, ENCRYPT_TARGET_RATIO, HttpRow, httpRow, renderMarkdown } from './report';
+import { raftBudgetS, raftSlices, runRaftSections, stopRaftLoad } from './raft-bench';
+import { BenchReport, ENCRYPT_TARGET_RATIO, HttpRow, httpRow, renderMarkdown, SingleNodeReport } from './report';
 import { SignedRequest, SignedRequestRecorder } from './signed-request-recorder';
 
 const POOL_SIZE = 256;
@@ -80,6 +84,7 @@ function ownChildrenFromProc(): number[] {
 function abort(why: string, code: number): void {
   progress(why);
   stopLoad();
+  stopRaftLoad();
   process.exit(code);
 }
 process.once('SIGINT', () => abort('interrupted; stopping the servers', 130));
@@ -108,23 +113,71 @@ async function main(): Promise<number> {
 
   const date = new Date().toISOString();
   const loadAtStart = loadavg();
+  const singleNode = options.only.length > 0;
+  const raft = options.raft;
   const { rounds, sliceS } = sliceSchedule(options);
   const caseCount = options.only.length + 1; // and the baseline
   // The baseline gets one extra slice after the last round, so every Trent slice has a baseline slice on each side.
-  const loadS = caseCount * (options.warmupS + options.durationS) + sliceS;
+  const loadS = singleNode ? caseCount * (options.warmupS + options.durationS) + sliceS : 0;
   // Hard bound on the whole run: 40 s for start-up, set-up and the micro-benchmark, the load itself,
-  // and 1 s per slice for connecting and checking replies. The default run takes about 65 s.
-  const budgetMs = 40_000 + loadS * 1000 + (rounds + 1) * caseCount * 1_000;
+  // and 1 s per slice for connecting and checking replies (the default single-node part takes about
+  // 65 s); then the Raft sections' own bound.
+  const singleNodeBudgetS = singleNode ? 40 + loadS + (rounds + 1) * caseCount : 0;
+  const raftS = raftBudgetS(raft);
+  const budgetMs = (singleNodeBudgetS + raftS) * 1000;
   setTimeout(() => abort(`time budget of ${Math.round(budgetMs / 1000)} s exceeded; stopping`, 124), budgetMs).unref();
-  progress(
-    `${caseCount} cases × (${options.warmupS} s warm-up + ${rounds} slices of ${sliceS.toFixed(1)} s), ${options.connections} connections; ` +
-      `about ${Math.round(loadS + 10)} s`,
-  );
+  if (singleNode) {
+    progress(
+      `${caseCount} cases × (${options.warmupS} s warm-up + ${rounds} slices of ${sliceS.toFixed(1)} s), ${options.connections} connections; ` +
+        `about ${Math.round(loadS + 10)} s`,
+    );
+  }
+  if (raft.sections.length > 0) {
+    const r = raftSlices(raft);
+    const parts = [
+      ...(raft.sections.includes('raft-writes')
+        ? [`Raft writes at ${raft.clients.join(', ')} clients: ${raft.clients.length * (raft.spread ? 2 : 1) * 3} cases × (${raft.warmupS} s warm-up + ${r.rounds} slices of ${r.sliceS.toFixed(1)} s)`]
+        : []),
+      ...(raft.sections.includes('failover') && raft.kills > 0 ? [`failover: ${raft.kills} leader kills each of Trent and etcd`] : []),
+    ];
+    progress(`${parts.join('; ')}; at most ${Math.round(raftS)} s`);
+  }
 
+  const profileRoot = options.cpuProf ? join(REPO_ROOT, 'dist/bench', `cpu-prof-${date.replace(/[:.]/g, '-')}`) : undefined;
+  const single = singleNode ? await runSingleNode(options, profileRoot) : undefined;
+  const raftReport =
+    raft.sections.length > 0
+      ? await runRaftSections(
+          raft,
+          { progress, own: (p) => owned.add(p), ownDir: (d) => ownedDirs.add(d) },
+          profileRoot ? { dir: join(profileRoot, 'raft'), repoRoot: REPO_ROOT } : undefined,
+        )
+      : undefined;
+
+  const valid = (single?.valid ?? true) && (raftReport?.valid ?? true);
+  const report: BenchReport = {
+    date,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', platform: `${platform()} ${arch()}`, node: process.version, loadAverageAtStart: loadAtStart },
+    command: reproduceCommands(),
+    ...single, // its own `valid` is overridden below
+    raft: raftReport,
+    valid,
+  };
+  process.stdout.write(`\n${renderMarkdown(report)}`);
+  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
+  progress(`wrote ${RESULTS_FILE}`);
+  if (!valid) progress('!!! the run had errors: its figures are not valid');
+  return valid ? 0 : 1;
+}
+
+/** Encrypt, Decrypt, GenerateDataKey (and through the gateway) on one node, beside bare Fastify; and the crypto micro-benchmark. */
+async function runSingleNode(options: BenchOptions, profileRoot: string | undefined): Promise<SingleNodeReport> {
+  const { rounds, sliceS } = sliceSchedule(options);
   progress('in-process crypto micro-benchmark (before any server starts)…');
   const micro = runCryptoMicro(await sampleEncryptRequest());
 
-  const profileDir = options.cpuProf ? join(REPO_ROOT, 'dist/bench', `cpu-prof-${date.replace(/[:.]/g, '-')}`) : undefined;
+  const profileDir = profileRoot ? join(profileRoot, 'single-node') : undefined;
   progress('starting a Trent node…');
   const node = await startNode(profileDir);
   progress('starting the bare Fastify baseline…');
@@ -191,26 +244,15 @@ async function main(): Promise<number> {
 
     const cpuProfile = profileDir ? await stopAndSummarise(node, profileDir) : undefined;
     const encryptRow = rows.find((r) => r.case === names.encrypt);
-    const valid = rows.every((r) => r.errors === 0);
-    const report: BenchReport = {
-      date,
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', platform: `${platform()} ${arch()}`, node: process.version, loadAverageAtStart: loadAtStart },
-      command: reproduceCommands(),
+    return {
       load: { tool: 'autocannon 8', connections: options.connections, warmupS: options.warmupS, durationS: options.durationS, rounds, sliceS, requestsPerPool: POOL_SIZE },
       http: rows,
       baselineSliceRates: baselineRates,
       encryptTarget: encryptRow && Number.isFinite(encryptRow.ratioToFastify) ? { ratio: encryptRow.ratioToFastify, met: encryptRow.ratioToFastify >= ENCRYPT_TARGET_RATIO } : undefined,
       micro,
       cpuProfile,
-      valid,
+      valid: rows.every((r) => r.errors === 0),
     };
-
-    process.stdout.write(`\n${renderMarkdown(report)}`);
-    mkdirSync(dirname(RESULTS_FILE), { recursive: true });
-    writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
-    progress(`wrote ${RESULTS_FILE}`);
-    if (!valid) progress('!!! the run had errors: its figures are not valid');
-    return valid ? 0 : 1;
   } finally {
     recorder.destroy();
     client.destroy();

@@ -27,6 +27,8 @@ export interface TrentRegionOptions {
    * dials (e.g. fault proxies). Every node gets the same direct map otherwise.
    */
   peers?: (id: string, raftPorts: readonly number[]) => string;
+  /** Where the nodes keep their data; a fresh temporary directory when omitted. dispose() removes it either way. */
+  dataRoot?: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export class TrentRegion {
   static async start(opts: TrentRegionOptions = {}): Promise<TrentRegion> {
     const region = opts.region ?? 'us-east-1';
     const count = opts.nodes ?? 3;
-    const dataRoot = mkdtempSync(join(tmpdir(), 'trent-region-'));
+    const dataRoot = opts.dataRoot ?? mkdtempSync(join(tmpdir(), 'trent-region-'));
     const ids = Array.from({ length: count }, (_, i) => String(i + 1));
     const ports = await Promise.all(ids.map(() => freePort()));
     const raftPorts = opts.raftPorts ?? (await Promise.all(ids.map(() => freePort())));
