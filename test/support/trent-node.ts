@@ -120,7 +120,7 @@ export class TrentNode {
   /** Stops and removes the data directory when this node created it. */
   async dispose(): Promise<void> {
     await this.stop('SIGKILL');
-    if (this.ownsData) rmSync(this.dataRoot, { recursive: true, force: true });
+    if (this.ownsData && process.env.TRENT_E2E_KEEP !== "1") rmSync(this.dataRoot, { recursive: true, force: true });
   }
 
   /** A node that never became healthy is not left running. */

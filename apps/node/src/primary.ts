@@ -7,6 +7,7 @@ import { LevelKvStore } from '@trent/storage';
 import cluster, { Worker } from 'node:cluster';
 import pino from 'pino';
 import { loadIdentities } from './identities';
+import { batchingSender, unbatch } from './ipc-batch';
 import { answerRaftAdmin } from './raft-admin';
 
 /** Where the primary keeps the Raft addresses of members added at run time. */
@@ -112,9 +113,9 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
     const worker = cluster.fork();
     workers.set(worker.id, worker);
     // A channel can close before the worker's 'exit'; sending then must not take the primary down.
-    const send = (m: ToReplica) => worker.isConnected() && worker.send(m);
+    const send = batchingSender<ToReplica>((batch) => worker.isConnected() && worker.send(batch));
     worker.on('error', (err) => log.warn({ worker: worker.id, err }, 'worker channel error'));
-    worker.on('message', (m: ToPrimary) => {
+    worker.on('message', (received: ToPrimary | ToPrimary[]) => unbatch(received, (m) => {
       // A worker asks for its snapshot once it listens on IPC; entries follow it, in order.
       if (m.t === 'ready') fanout.add(worker.id, { send, onMessage: () => {} }, service.snapshot(), kmsLog.status());
       else if (m.t === 'applied') fanout.acknowledge(worker.id, m.index);
@@ -131,7 +132,7 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
           (e: Error) => send({ t: 'readFailed', id: m.id, ...asKmsFailure(e) }),
         );
       }
-    });
+    }));
     worker.once('listening', () => ((worker as Worker & { served?: boolean }).served = true));
   };
   cluster.on('exit', (worker, code, signal) => {

@@ -7,6 +7,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import cluster from 'node:cluster';
 import { AwsExceptionFilter } from './aws-exception.filter';
+import { batchingSender, unbatch } from './ipc-batch';
 import { loadIdentities } from './identities';
 import { NodeModule } from './node.module';
 
@@ -24,7 +25,7 @@ export async function runWorker(config: NodeConfig): Promise<void> {
   process.send!({ t: 'ready' } satisfies ToPrimary);
   const first = await inbox.first();
   if (first.t !== 'snapshot') throw new Error(`expected the state snapshot first, got ${first.t}`);
-  const channel = { send: (m: ToPrimary) => process.send!(m), onMessage: (h: (m: ToReplica) => void) => inbox.deliverTo(h) };
+  const channel = { send: batchingSender<ToPrimary>((batch) => process.connected && process.send!(batch)), onMessage: (h: (m: ToReplica) => void) => inbox.deliverTo(h) };
   const { service: kms, log: replicaLog } = KmsService.openReplica({ region: config.region, domainKey }, first.snapshot, first.status, channel);
   process.on('disconnect', () => {
     replicaLog.disconnect();
@@ -79,14 +80,16 @@ class Inbox {
   private waiting?: (m: ToReplica) => void;
 
   constructor() {
-    process.on('message', (m: ToReplica) => {
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = undefined;
-        w(m);
-      } else if (this.handler) this.handler(m);
-      else this.held.push(m);
-    });
+    process.on('message', (received: ToReplica | ToReplica[]) =>
+      unbatch(received, (m) => {
+        if (this.waiting) {
+          const w = this.waiting;
+          this.waiting = undefined;
+          w(m);
+        } else if (this.handler) this.handler(m);
+        else this.held.push(m);
+      }),
+    );
   }
 
   first(): Promise<ToReplica> {

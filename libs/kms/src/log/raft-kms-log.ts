@@ -13,6 +13,7 @@ export interface ConsensusNode {
   readIndex(): Promise<number>;
   isLeader(): boolean;
   status(): NodeStatus;
+  brief(): { term: number; leader: string | null; leaderSinceMs: number };
   readonly failed: Error | null;
   close(): Promise<void>;
 }
@@ -189,7 +190,7 @@ export class RaftKmsLog implements ReplicatedLog, StateMachinePort {
         const now = Date.now();
         if (now - started > this.opts.requestTimeoutMs) return finish(() => reject(timedOut()));
         if (this.leaderlessTooLong(node)) return finish(() => reject(noQuorum()));
-        const st = node.status();
+        const st = node.brief();
         // Propose again when the last try was refused, the term moved on (it may have been lost
         // with the old leader), or it has not been applied for a long while.
         if (proposedAt === 0 || st.term !== proposedTerm || now - proposedAt > this.opts.reproposeMs) {
@@ -237,7 +238,7 @@ export class RaftKmsLog implements ReplicatedLog, StateMachinePort {
   }
 
   private leaderlessTooLong(node: ConsensusNode): boolean {
-    const st = node.status();
+    const st = node.brief();
     return st.leader === null && Date.now() - st.leaderSinceMs > this.opts.leaderlessFailFastMs;
   }
 

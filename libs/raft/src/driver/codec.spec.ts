@@ -33,4 +33,30 @@ describe('raft wire codec', () => {
     head.writeUInt32BE(MAX_FRAME_BYTES + 1, 0);
     expect(() => new FrameReader().push(head)).toThrow(/exceeds the limit/);
   });
+
+  it('should carry the byte fields of every message kind', () => {
+    const ctx = Buffer.from('read-1');
+    const msgs: Message[] = [
+      { type: 'prop', from: '2', to: '1', term: 0, data: [Buffer.from('a'), Buffer.from('')] },
+      { type: 'readIndex', from: '2', to: '1', term: 0, ctx },
+      { type: 'readIndexResp', from: '1', to: '2', term: 4, index: 9, ctx },
+      { type: 'snap', from: '1', to: '3', term: 4, snapshot: { meta: { index: 7, term: 3, conf: { voters: ['1', '2', '3'], learners: [] } }, data: Buffer.from('image') } },
+      { type: 'heartbeat', from: '1', to: '2', term: 4, commit: 3, round: 1 },
+    ];
+    const reader = new FrameReader();
+    const back = reader.push(Buffer.concat(msgs.map(encodeMessage))).map(decodeMessage);
+    const plain = (m: unknown) =>
+      JSON.parse(
+        JSON.stringify(m, function (this: Record<string, unknown>, k: string, v: unknown) {
+          const raw = this[k];
+          return raw instanceof Uint8Array ? Buffer.from(raw).toString('hex') : v;
+        }),
+      );
+    expect(back.map(plain)).toEqual(msgs.map(plain));
+  });
+
+  it('should refuse a frame whose blobs run past its end', () => {
+    const [body] = new FrameReader().push(encodeMessage(app));
+    expect(() => decodeMessage(body.subarray(0, body.length - 2))).toThrow(/shorter/);
+  });
 });

@@ -92,6 +92,7 @@ export class RaftNode {
   private lastFromLeader: number | null = null;
   private knownLeader: NodeId | null = null;
   private leaderChangedAt = Date.now();
+  private term: number;
 
   private constructor(
     private readonly opts: RaftNodeOptions,
@@ -100,6 +101,7 @@ export class RaftNode {
     const random = opts.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
     log.view.source = () => opts.stateMachine.snapshot();
     this.core = new RaftCore({ id: opts.id, peers: opts.peers, learners: opts.learners, electionTicks: opts.electionTicks, heartbeatTicks: opts.heartbeatTicks, applied: opts.applied, random }, log.view);
+    this.term = this.core.status().term;
     this.timer = setInterval(() => this.onTick(), opts.tickMs);
     this.timer.unref();
   }
@@ -183,6 +185,11 @@ export class RaftNode {
     return !this.failure && this.core.status().role === 'leader';
   }
 
+  /** Term and leader as of the last Ready: cheap, for callers that poll (status() builds progress maps). */
+  brief(): { term: number; leader: NodeId | null; leaderSinceMs: number } {
+    return { term: this.term, leader: this.knownLeader, leaderSinceMs: this.leaderChangedAt };
+  }
+
   status(): NodeStatus {
     const st = this.core.status();
     const lastContactMs = st.role === 'leader' ? 0 : this.lastFromLeader === null ? null : Date.now() - this.lastFromLeader;
@@ -230,6 +237,7 @@ export class RaftNode {
 
   private async handle(rd: Ready): Promise<void> {
     if (rd.softState) this.onSoftState(rd.softState.leader);
+    if (rd.hardState) this.term = rd.hardState.term;
     this.sink.send(rd.sendNow);
     // A snapshot is handed to the transport whole; if it is lost the follower's next answer
     // shows it, and the leader sends another (reporting success only resumes probing).

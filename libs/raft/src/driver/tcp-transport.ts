@@ -1,6 +1,6 @@
 import { createConnection, createServer, Server, Socket } from 'node:net';
 import type { Message, NodeId } from '../types';
-import { decodeJson, decodeMessage, frame, FrameReader } from './codec';
+import { decodeJson, decodeMessage, encodeMessage, frame, FrameReader } from './codec';
 
 export interface PeerAddress {
   readonly host: string;
@@ -166,7 +166,7 @@ class OutboundPeer {
         if (!s.destroyed) s.uncork();
       });
     }
-    s.write(frame(m));
+    s.write(encodeMessage(m));
     return true;
   }
 
