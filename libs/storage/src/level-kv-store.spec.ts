@@ -22,4 +22,17 @@ describe(LevelKvStore.name, () => {
     expect(await sut.get('k/a')).toBeUndefined();
     await sut.close();
   });
+
+  it('should keep raw byte values beside JSON ones in one batch', async () => {
+    let sut = await LevelKvStore.open(dir);
+    const bytes = Uint8Array.from([0, 255, 7, 128]);
+    await sut.batch([{ type: 'put', key: 'b/1', bytes }, { type: 'put', key: 'j', value: { n: 2 } }], { sync: true });
+    await sut.close();
+    sut = await LevelKvStore.open(dir);
+    const seen: [string, Uint8Array][] = [];
+    for await (const e of sut.scanBytes('b/')) seen.push(e);
+    expect(seen.map(([k, v]) => [k, [...v]])).toEqual([['b/1', [0, 255, 7, 128]]]);
+    expect(await sut.get('j')).toEqual({ n: 2 });
+    await sut.close();
+  });
 });

@@ -24,12 +24,17 @@ export class LevelKvStore implements KvStore {
     for await (const [k, v] of this.db.iterator({ gte: prefix, lt: `${prefix}\xff` })) yield [k, v as T];
   }
 
+  async *scanBytes(prefix: string): AsyncIterable<[string, Uint8Array]> {
+    for await (const [k, v] of this.db.iterator<string, Buffer>({ gte: prefix, lt: `${prefix}\xff`, valueEncoding: 'buffer' })) yield [k, v];
+  }
+
   async batch(ops: readonly StoreOp[], options: { sync: boolean }): Promise<void> {
     if (ops.length === 0) return;
     const chained = this.db.batch();
     for (const op of ops) {
-      if (op.type === 'put') chained.put(op.key, op.value);
-      else chained.del(op.key);
+      if (op.type === 'del') chained.del(op.key);
+      else if ('bytes' in op) chained.put<string, Uint8Array>(op.key, op.bytes, { valueEncoding: 'view' });
+      else chained.put(op.key, op.value);
     }
     try {
       await chained.write({ sync: options.sync });

@@ -35,8 +35,11 @@ describe(DurableLog.name, () => {
     const store = new MemoryKvStore();
     const log = await DurableLog.load(store);
     await write(store, log, ready([entry(1, 1, 'original')]));
-    const record = (await store.get<Record<string, unknown>>(RaftKeys.entry(1)))!;
-    await store.batch([{ type: 'put', key: RaftKeys.entry(1), value: { ...record, d: Buffer.from('tampered').toString('base64') } }]);
+    let record: Uint8Array | undefined;
+    for await (const [, bytes] of store.scanBytes(RaftKeys.entry(1))) record = bytes;
+    const tampered = Buffer.from(record!);
+    tampered[tampered.length - 1] ^= 1;
+    await store.batch([{ type: 'put', key: RaftKeys.entry(1), bytes: tampered }]);
     await expect(DurableLog.load(store)).rejects.toThrow(StorageError);
   });
 
@@ -70,5 +73,15 @@ describe(DurableLog.name, () => {
     expect(again.view.term(9)).toBe(3);
     expect(again.view.initialState().confState).toEqual(conf);
     expect(store.keys().filter((k) => k.startsWith(RaftKeys.entryPrefix))).toEqual([]);
+  });
+
+  it('should refuse a record stored under another index', async () => {
+    const store = new MemoryKvStore();
+    const log = await DurableLog.load(store);
+    await write(store, log, ready([entry(1, 1), entry(2, 1)]));
+    const records: Uint8Array[] = [];
+    for await (const [, bytes] of store.scanBytes(RaftKeys.entryPrefix)) records.push(bytes);
+    await store.batch([{ type: 'put', key: RaftKeys.entry(2), bytes: records[0] }]);
+    await expect(DurableLog.load(store)).rejects.toThrow(/corrupt/);
   });
 });

@@ -14,30 +14,44 @@ export const RaftKeys = {
   entry: (index: number) => `raft/log/${index.toString().padStart(16, '0')}`,
 } as const;
 
-/** An entry as stored: data in base64 and a CRC-32 over index, term, type and data. */
-interface EntryRecord {
-  i: number;
-  t: number;
-  y: EntryType;
-  d: string;
-  c: number;
-}
+/**
+ * An entry as stored under `raft/log/<index>`: 4 bytes CRC-32, 4 bytes term, 1 byte type, then
+ * the data as is. The CRC covers the index (from the key), term, type and data, so a damaged
+ * record, or a record under the wrong key, is caught when the log is loaded.
+ */
+const TYPES: readonly EntryType[] = ['normal', 'noop', 'conf'];
+const HEADER = 9;
 
-function checksum(index: number, term: number, type: EntryType, data: Uint8Array): number {
+function checksum(index: number, term: number, typeCode: number, data: Uint8Array): number {
+  const head = Buffer.allocUnsafe(13);
+  head.writeUInt32BE(Math.floor(index / 2 ** 32), 0);
+  head.writeUInt32BE(index % 2 ** 32, 4);
+  head.writeUInt32BE(term, 8);
+  head.writeUInt8(typeCode, 12);
   // As a Buffer: zlib.crc32 silently returns 0 for a Uint8Array made in another realm (a jest VM).
-  return crc32(Buffer.from(data.buffer, data.byteOffset, data.byteLength), crc32(`${index}/${term}/${type}`));
+  return crc32(Buffer.from(data.buffer, data.byteOffset, data.byteLength), crc32(head));
 }
 
-export function encodeEntry(e: Entry): EntryRecord {
-  return { i: e.index, t: e.term, y: e.type, d: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength).toString('base64'), c: checksum(e.index, e.term, e.type, e.data) };
+export function encodeEntry(e: Entry): Buffer {
+  const typeCode = TYPES.indexOf(e.type);
+  const out = Buffer.allocUnsafe(HEADER + e.data.byteLength);
+  out.writeUInt32BE(checksum(e.index, e.term, typeCode, e.data), 0);
+  out.writeUInt32BE(e.term, 4);
+  out.writeUInt8(typeCode, 8);
+  out.set(e.data, HEADER);
+  return out;
 }
 
-export function decodeEntry(key: string, r: EntryRecord): Entry {
-  const data = new Uint8Array(Buffer.from(r.d ?? '', 'base64'));
-  if (key !== RaftKeys.entry(r.i) || checksum(r.i, r.t, r.y, data) !== r.c) {
-    throw new StorageError(`raft log record ${key} is corrupt (checksum or index mismatch)`);
-  }
-  return { index: r.i, term: r.t, type: r.y, data };
+export function decodeEntry(key: string, bytes: Uint8Array): Entry {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const index = Number(key.slice(RaftKeys.entryPrefix.length));
+  const corrupt = () => new StorageError(`raft log record ${key} is corrupt (checksum, type or length)`);
+  if (b.length < HEADER || !Number.isSafeInteger(index) || key !== RaftKeys.entry(index)) throw corrupt();
+  const term = b.readUInt32BE(4);
+  const typeCode = b.readUInt8(8);
+  const data = new Uint8Array(b.subarray(HEADER));
+  if (typeCode >= TYPES.length || checksum(index, term, typeCode, data) !== b.readUInt32BE(0)) throw corrupt();
+  return { index, term, type: TYPES[typeCode], data };
 }
 
 /** The state machine's image at its applied index, for a follower that needs a snapshot. */
@@ -90,7 +104,7 @@ export class DurableLog {
     if (base.index > 0) log.view.applySnapshot({ meta: { index: base.index, term: base.term, conf }, data: new Uint8Array(0) });
     log.view.setConfState(conf);
     const entries: Entry[] = [];
-    for await (const [key, record] of store.scan<EntryRecord>(RaftKeys.entryPrefix)) {
+    for await (const [key, record] of store.scanBytes(RaftKeys.entryPrefix)) {
       const e = decodeEntry(key, record);
       if (e.index <= base.index) throw new StorageError(`raft log entry ${e.index} lies within the compacted prefix (up to ${base.index})`);
       const expected = entries.length === 0 ? base.index + 1 : entries[entries.length - 1].index + 1;
@@ -109,7 +123,7 @@ export class DurableLog {
   opsFor(rd: Ready): StoreOp[] {
     const ops: StoreOp[] = [];
     if (rd.entries.length > 0) {
-      for (const e of rd.entries) ops.push({ type: 'put', key: RaftKeys.entry(e.index), value: encodeEntry(e) });
+      for (const e of rd.entries) ops.push({ type: 'put', key: RaftKeys.entry(e.index), bytes: encodeEntry(e) });
       const newLast = rd.entries[rd.entries.length - 1].index;
       for (let i = newLast + 1; i <= this.view.lastIndex(); i++) ops.push({ type: 'del', key: RaftKeys.entry(i) });
     }
