@@ -1,6 +1,5 @@
 import { KmsError } from '@trent/protocol';
 import type { Entry, NodeStatus, ProposeResult, Snapshot, StateMachinePort } from '@trent/raft';
-import { decodeJson, encodeJson } from '@trent/raft';
 import { StoreOp } from '@trent/storage';
 import { Command, CommandResult } from '../state/command';
 import { KmsStateMachine } from '../state/kms-state-machine';
@@ -49,6 +48,10 @@ export const DEFAULT_RAFT_KMS_LOG_OPTIONS: Omit<RaftKmsLogOptions, 'quorumReads'
 };
 
 const RETRY_MS = 20;
+
+// Commands and state images are plain JSON (no byte arrays): no replacer or reviver needed.
+const toBytes = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value), 'utf8');
+const fromBytes = <T>(b: Uint8Array): T => JSON.parse(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8')) as T;
 
 interface Waiter {
   resolve: (r: CommandResult) => void;
@@ -111,7 +114,7 @@ export class RaftKmsLog implements ReplicatedLog, StateMachinePort {
         ops.push(...this.machine.applyNoop(e.index));
         continue;
       }
-      const cmd = decodeJson<Command>(Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength));
+      const cmd = fromBytes<Command>(e.data);
       const applied = this.machine.apply(e.index, cmd);
       ops.push(...applied.ops);
       this.results.set(e.index, { cmd, result: applied.result });
@@ -142,11 +145,11 @@ export class RaftKmsLog implements ReplicatedLog, StateMachinePort {
 
   snapshot(): { index: number; data: Uint8Array } {
     const image = this.machine.state.snapshot();
-    return { index: image.appliedIndex, data: new Uint8Array(encodeJson(image)) };
+    return { index: image.appliedIndex, data: toBytes(image) };
   }
 
   restore(snapshot: Snapshot): StoreOp[] {
-    const image = decodeJson<StateImage>(Buffer.from(snapshot.data.buffer, snapshot.data.byteOffset, snapshot.data.byteLength));
+    const image = fromBytes<StateImage>(snapshot.data);
     if (image.appliedIndex !== snapshot.meta.index) throw new Error(`snapshot at ${snapshot.meta.index} holds state applied to ${image.appliedIndex}`);
     // Writes whose entries the snapshot covers are answered when re-proposed, from the session table.
     this.results.clear();
@@ -165,7 +168,7 @@ export class RaftKmsLog implements ReplicatedLog, StateMachinePort {
     const node = this.requireNode();
     if (node.failed) return Promise.reject(node.failed);
     if (this.leaderlessTooLong(node)) return Promise.reject(noQuorum());
-    const data = new Uint8Array(encodeJson(cmd));
+    const data = toBytes(cmd);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve: (r) => finish(() => resolve(r)) };
       const list = this.waiters.get(cmd.requestId) ?? [];
