@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on every Linux the bench meets). */
 const USER_HZ = 100;
@@ -18,24 +18,6 @@ export function cpuSecondsOf(pid: number): number | undefined {
   }
 }
 
-/** Direct children of a process (a Trent node's HTTP workers), from /proc. */
-export function childPidsOf(pid: number): number[] {
-  try {
-    return readdirSync('/proc')
-      .filter((name) => /^\d+$/.test(name))
-      .filter((name) => {
-        try {
-          const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-        } catch {
-          return false; // exited meanwhile
-        }
-      })
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
 
 /** Named groups of processes, e.g. `{ 'leader primary': [pid], 'follower workers': [pid, pid] }`. */
 export type ProcessGroups = Record<string, readonly number[]>;

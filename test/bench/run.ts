@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { arch, cpus, loadavg, platform, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT as SUPPORT_REPO_ROOT, TrentNode } from '../support/trent-node';
+import { childPidsOf } from '../support/proc';
 import { ServerProcess } from './server-process';
 import { PRELOAD_PATH, PROFILE_DIR_VARIABLE, START_SIGNAL } from './cpu-profiler-handshake';
 import { BenchOptions, BenchOptionsError, parseBenchOptions, sliceSchedule, TrentCase, USAGE } from './bench-options';
@@ -51,7 +52,7 @@ const ownedDirs = new Set<string>();
 process.on('exit', () => {
   const pids = new Set([...owned].filter((c) => c.alive).map((c) => c.pid));
   // A child still starting up is not in `owned` yet; on Linux its parent pid gives it away.
-  for (const pid of ownChildrenFromProc()) pids.add(pid);
+  for (const pid of childPidsOf(process.pid)) pids.add(pid);
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -62,24 +63,6 @@ process.on('exit', () => {
   for (const dir of ownedDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function ownChildrenFromProc(): number[] {
-  try {
-    return readdirSync('/proc')
-      .filter((name) => /^\d+$/.test(name))
-      .filter((pid) => {
-        try {
-          // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
-          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-        } catch {
-          return false; // exited meanwhile
-        }
-      })
-      .map(Number);
-  } catch {
-    return []; // no /proc
-  }
-}
 
 function abort(why: string, code: number): void {
   progress(why);

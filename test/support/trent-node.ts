@@ -1,9 +1,10 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { childPidsOf } from './proc';
 
 /** The repository root, whether this file runs from source (jest) or compiled under dist/. */
 export const REPO_ROOT = findRepoRoot(__dirname);
@@ -69,7 +70,7 @@ export class TrentNode {
   /** SIGSTOP / SIGCONT to the node's primary and its workers (a process pause, as a GC or VM stall). */
   pause(paused: boolean): void {
     const signal = paused ? 'SIGSTOP' : 'SIGCONT';
-    for (const pid of [this.pid, ...childPids(this.pid)]) {
+    for (const pid of [this.pid, ...childPidsOf(this.pid)]) {
       try {
         process.kill(pid, signal);
       } catch {
@@ -84,7 +85,7 @@ export class TrentNode {
    */
   kill(): void {
     if (!this.alive) return;
-    for (const pid of [...childPids(this.pid), this.pid]) {
+    for (const pid of [...childPidsOf(this.pid), this.pid]) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -154,24 +155,6 @@ function spawnNode(env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
   return spawn(process.execPath, [NODE_MAIN], { env, stdio: ['ignore', out, out] });
 }
 
-/** Direct children of a process, from /proc (the node's HTTP workers). */
-function childPids(pid: number): number[] {
-  try {
-    return readdirSync('/proc')
-      .filter((name) => /^\d+$/.test(name))
-      .filter((name) => {
-        try {
-          const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-        } catch {
-          return false;
-        }
-      })
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
