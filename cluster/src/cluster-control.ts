@@ -12,15 +12,39 @@ export interface ControlAnswer {
   readonly ms: number;
 }
 
+/** What the supervisor says after a node joined or left its Region. */
+export interface MembershipAnswer {
+  /** `us-east-1/4` */
+  readonly node: string;
+  readonly pid: number | null;
+  /** The node's HTTP and Raft ports (an added node's, picked by the supervisor). */
+  readonly port: number;
+  readonly raftPort: number;
+  /** The Region's membership after the change, as its leader answered. */
+  readonly voters: readonly string[];
+  readonly learners: readonly string[];
+  /** How long the change took, start to answer. */
+  readonly ms: number;
+}
+
 /**
- * The supervisor's hold on its nodes, served by the gateway on `POST /_trent/cluster/kill` and
- * `POST /_trent/cluster/start` (loopback only). Node names are `us-east-1/2` or `us-east-1/node-2`.
+ * The supervisor's hold on its nodes, served by the gateway on `POST /_trent/cluster/kill`,
+ * `…/start`, `…/add` and `…/remove` (loopback only). Node names are `us-east-1/2` or
+ * `us-east-1/node-2`.
  */
 export interface ClusterControl {
   /** Sends a signal; for SIGKILL and SIGTERM, answers once the node has exited. */
   signalNode(name: string, signal: NodeSignal): Promise<ControlAnswer>;
   /** Starts a node that exited, as it ran before, and answers once it is healthy. */
   startNode(name: string): Promise<ControlAnswer>;
+  /**
+   * Starts a new node for `region` (the next unused id, free ports), has the Region's leader add
+   * it (learner, then voter once caught up) and answers once it votes. On failure the new node is
+   * stopped again.
+   */
+  addNode(region: string): Promise<MembershipAnswer>;
+  /** Has the Region's leader remove the node, then stops its process; its data directory stays. */
+  removeNode(name: string): Promise<MembershipAnswer>;
   /** Paused nodes cannot answer; status collection skips them. */
   isPaused(region: string, nodeId: string): boolean;
 }

@@ -38,6 +38,13 @@ export interface NodeRecord {
   readonly entryPoint: string;
   /** The last exit of this node's process; cleared when the supervisor starts it again. */
   exit?: { readonly code: number | null; readonly signal: string | null; readonly at: string };
+  /** Set on a node added to its running Region (`trent node add`): when it became a member. */
+  addedAt?: string;
+  /**
+   * Set once the node left its Region (`trent node remove`): its process is stopped, its data
+   * directory kept, and it is no longer listed anywhere. Its id is never given out again.
+   */
+  removedAt?: string;
 }
 
 export function readClusterRecord(dataDir: string): ClusterRecord | undefined {
@@ -113,10 +120,13 @@ export function isProcessStopped(pid: number | null | undefined): boolean | unde
   }
 }
 
-/** The Regions and nodes a record describes, in topology form. */
+/** The nodes that are members of their Region: every node of the record but the removed ones. */
+export const memberNodes = (record: ClusterRecord): NodeRecord[] => record.nodes.filter((node) => !node.removedAt);
+
+/** The Regions and their member nodes a record describes, in topology form. */
 export function regionsOf(record: ClusterRecord): RegionSpec[] {
   const regions = new Map<string, NodeSpec[]>();
-  for (const node of record.nodes) {
+  for (const node of memberNodes(record)) {
     const nodes = regions.get(node.region) ?? [];
     nodes.push({ id: node.nodeId, port: node.port, raftPort: node.raftPort ?? node.port + RAFT_PORT_OFFSET });
     regions.set(node.region, nodes);

@@ -16,6 +16,8 @@ export interface RaftStatus {
   readonly lastContactMs: number | null;
   /** Every voter of the Region, this node included. */
   readonly voters: readonly string[];
+  /** Members that replicate but do not vote (a node being added); absent on older nodes. */
+  readonly learners?: readonly string[];
 }
 
 /** What a node answers on `GET /_trent/status`. */

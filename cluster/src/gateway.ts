@@ -95,13 +95,13 @@ class Upstream {
   }
 }
 
-/** A Region's nodes, handed out round-robin among those that answer. */
+/** A Region's nodes, handed out round-robin among those that answer. Nodes join and leave as the Region's membership changes. */
 class RegionUpstreams {
   private cursor = 0;
 
   constructor(
     readonly name: string,
-    readonly nodes: readonly Upstream[],
+    readonly nodes: Upstream[],
   ) {}
 
   get hasLiveNode(): boolean {
@@ -135,7 +135,8 @@ const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connecti
 export class Gateway {
   private readonly server: Server;
   private readonly regions: Map<string, RegionUpstreams>;
-  private readonly upstreams: Upstream[];
+  private readonly log: (line: string) => void;
+  private readonly maxSocketsPerNode: number;
   private readonly healthIntervalMs: number;
   private readonly upstreamTimeoutMs: number;
   private readonly maxReplayBytes: number;
@@ -144,8 +145,8 @@ export class Gateway {
   private closed = false;
 
   constructor(private readonly options: GatewayOptions) {
-    const log = options.log ?? (() => undefined);
-    const maxSockets = options.maxSocketsPerNode ?? 256;
+    const log = (this.log = options.log ?? (() => undefined));
+    const maxSockets = (this.maxSocketsPerNode = options.maxSocketsPerNode ?? 256);
     this.healthIntervalMs = options.healthIntervalMs ?? 1_000;
     this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 5_000;
     this.maxReplayBytes = options.maxReplayBytes ?? 1024 * 1024;
@@ -158,11 +159,38 @@ export class Gateway {
         ),
       ]),
     );
-    this.upstreams = [...this.regions.values()].flatMap((region) => region.nodes);
     this.server = createServer((req, res) => this.handle(req, res));
     // SDK clients keep connections open between calls; outlive their idle timers.
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 66_000;
+  }
+
+  private get upstreams(): Upstream[] {
+    return [...this.regions.values()].flatMap((region) => region.nodes);
+  }
+
+  /** Where each Region's nodes are now, for status collection. */
+  private get endpoints(): RegionEndpoints[] {
+    return [...this.regions.values()].map((region) => ({ name: region.name, nodes: region.nodes.map((node) => ({ id: node.id, port: node.port })) }));
+  }
+
+  /** A node added to a running Region takes its share of that Region's requests once probed up, which this does at once. */
+  async addUpstream(region: string, node: { readonly id: string; readonly port: number }): Promise<void> {
+    const upstreams = this.regions.get(region);
+    if (!upstreams) throw new Error(`the gateway serves no Region ${region}`);
+    if (upstreams.nodes.some((known) => known.id === node.id)) return;
+    const upstream = new Upstream(region, node.id, this.options.host, node.port, this.maxSocketsPerNode, this.log);
+    upstreams.nodes.push(upstream);
+    await upstream.probe(1_000);
+  }
+
+  /** A node removed from its Region gets no more requests; its pooled connections are dropped. */
+  removeUpstream(region: string, id: string): void {
+    const nodes = this.regions.get(region)?.nodes;
+    const index = nodes?.findIndex((node) => node.id === id) ?? -1;
+    if (!nodes || index < 0) return;
+    const [gone] = nodes.splice(index, 1);
+    gone.agent.destroy();
   }
 
   get url(): string {
@@ -358,24 +386,25 @@ export class Gateway {
       const control = this.options.control;
       const status: ClusterStatus = {
         gateway: { url: this.url, state: 'up', pid: process.pid },
-        regions: await collectRegionReports(this.options.host, this.options.regions, 2_000, (region, id) =>
+        regions: await collectRegionReports(this.options.host, this.endpoints, 2_000, (region, id) =>
           control ? control.isPaused(region, id) : false,
         ),
       };
       sendJson(res, 200, status);
       return;
     }
-    if (req.method === 'POST' && (path === '/_trent/cluster/kill' || path === '/_trent/cluster/start') && this.options.control) {
+    if (req.method === 'POST' && CONTROL_ROUTES.includes(path) && this.options.control) {
       await this.handleControl(req, res, path, this.options.control);
       return;
     }
-    const routes = ['GET /_trent/health', 'GET /_trent/status', ...(this.options.control ? ['POST /_trent/cluster/kill', 'POST /_trent/cluster/start'] : [])];
+    const routes = ['GET /_trent/health', 'GET /_trent/status', ...(this.options.control ? CONTROL_ROUTES.map((route) => `POST ${route}`) : [])];
     sendJson(res, 404, { message: `The gateway has no route ${req.method} ${path}; it serves ${routes.join(', ')}` });
   }
 
   /**
-   * `POST /_trent/cluster/kill {"node":"us-east-1/2","signal":"SIGKILL"}` and
-   * `POST /_trent/cluster/start {"node":"us-east-1/2"}`: the supervisor acts on one node. Only
+   * `POST /_trent/cluster/kill {"node":"us-east-1/2","signal":"SIGKILL"}`,
+   * `POST /_trent/cluster/start {"node":"us-east-1/2"}`, `POST /_trent/cluster/add {"region":"us-east-1"}`
+   * and `POST /_trent/cluster/remove {"node":"us-east-1/2"}`: the supervisor acts on one node. Only
    * from this machine: whoever can reach the gateway from elsewhere should not stop nodes.
    */
   private async handleControl(req: IncomingMessage, res: ServerResponse, path: string, control: ClusterControl): Promise<void> {
@@ -385,25 +414,39 @@ export class Gateway {
       return;
     }
     const body = await readJsonBody(req);
+    if (path === '/_trent/cluster/add') {
+      if (!isRecord(body) || typeof body.region !== 'string') {
+        sendJson(res, 400, { message: 'body must be JSON like {"region":"us-east-1"}' });
+        return;
+      }
+      await answerControl(res, () => control.addNode(body.region as string));
+      return;
+    }
     if (!isRecord(body) || typeof body.node !== 'string') {
       sendJson(res, 400, { message: 'body must be JSON like {"node":"us-east-1/2"}' });
       return;
     }
-    try {
-      if (path === '/_trent/cluster/start') {
-        sendJson(res, 200, await control.startNode(body.node));
-        return;
-      }
-      const signal = body.signal ?? 'SIGKILL';
-      if (!NODE_SIGNALS.includes(signal as NodeSignal)) {
-        sendJson(res, 400, { message: `"signal" must be one of ${NODE_SIGNALS.join(', ')}` });
-        return;
-      }
-      sendJson(res, 200, await control.signalNode(body.node, signal as NodeSignal));
-    } catch (err) {
-      if (!(err instanceof ControlError)) throw err;
-      sendJson(res, err.status, { message: err.message });
+    const node = body.node;
+    if (path === '/_trent/cluster/start') return answerControl(res, () => control.startNode(node));
+    if (path === '/_trent/cluster/remove') return answerControl(res, () => control.removeNode(node));
+    const signal = body.signal ?? 'SIGKILL';
+    if (!NODE_SIGNALS.includes(signal as NodeSignal)) {
+      sendJson(res, 400, { message: `"signal" must be one of ${NODE_SIGNALS.join(', ')}` });
+      return;
     }
+    await answerControl(res, () => control.signalNode(node, signal as NodeSignal));
+  }
+}
+
+const CONTROL_ROUTES = ['/_trent/cluster/kill', '/_trent/cluster/start', '/_trent/cluster/add', '/_trent/cluster/remove'];
+
+/** 200 with the supervisor's answer, or a ControlError's status and message. */
+async function answerControl(res: ServerResponse, act: () => Promise<unknown>): Promise<void> {
+  try {
+    sendJson(res, 200, await act());
+  } catch (err) {
+    if (!(err instanceof ControlError)) throw err;
+    sendJson(res, err.status, { message: err.message });
   }
 }
 

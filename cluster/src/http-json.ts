@@ -6,7 +6,7 @@ export interface JsonResponse<T = unknown> {
 }
 
 export interface JsonRequestOptions {
-  readonly method?: 'GET' | 'POST';
+  readonly method?: 'GET' | 'POST' | 'DELETE';
   readonly body?: unknown;
   /** Whole exchange, connect to last byte. */
   readonly timeoutMs?: number;

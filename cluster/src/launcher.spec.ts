@@ -330,6 +330,158 @@ describe(`${Launcher.name} with multi-node Regions`, () => {
   });
 });
 
+describe(`${Launcher.name} membership changes`, () => {
+  const started: Launcher[] = [];
+  let info: string[];
+  let warn: string[];
+
+  interface FakeStatus {
+    raft: { role: string; leader: string | null; voters: string[] };
+    fake: { raftPeers: string; join: boolean };
+  }
+
+  async function startRegion(nodes: number, overrides: Partial<LauncherOptions> = {}): Promise<{ sut: Launcher; record: ClusterRecord }> {
+    info = [];
+    warn = [];
+    const sut = new Launcher({
+      topology: layOut('127.0.0.1', await freePortBlock(nodes), ['us-east-1'], [nodes]),
+      dataDir: tempDataDir(),
+      identitiesFile: defaultIdentitiesFile(),
+      entryPoint: FAKE_NODE,
+      readyTimeoutMs: 10_000,
+      stopGraceMs: 2_000,
+      gatewayHealthIntervalMs: 200,
+      report: { info: (line) => info.push(line), warn: (line) => warn.push(line) },
+      ...overrides,
+    });
+    started.push(sut);
+    return { sut, record: await sut.start() };
+  }
+
+  const control = (record: ClusterRecord, action: 'kill' | 'start' | 'add' | 'remove', body: unknown) =>
+    requestJson<Record<string, unknown>>(`${record.gateway.url}/_trent/cluster/${action}`, { method: 'POST', body, timeoutMs: 30_000 });
+  const statusOf = async (url: string): Promise<FakeStatus> => (await requestJson<FakeStatus>(`${url}/_trent/status`)).body;
+  const gatewayNodes = async (record: ClusterRecord): Promise<string[]> =>
+    (await requestJson<{ regions: { nodes: { id: string }[] }[] }>(`${record.gateway.url}/_trent/status`)).body.regions[0].nodes.map((node) => node.id);
+  const leaderOf = async (record: ClusterRecord): Promise<string> => (await statusOf(record.nodes[0].url)).raft.leader!;
+  async function waitFor(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((sut) => sut.stop()));
+  });
+
+  afterAll(removeTempDataDirs);
+
+  it('should start a joining node on the next id and ports, have the leader add it, and route to it', async () => {
+    const { sut, record } = await startRegion(3);
+
+    const added = await control(record, 'add', { region: 'us-east-1' });
+
+    expect(added.status).toBe(200);
+    const port = added.body.port as number;
+    expect(added.body).toMatchObject({ node: 'us-east-1/4', raftPort: port + 1000, voters: ['1', '2', '3', '4'], learners: [] });
+    expect(port).toBeGreaterThan(record.nodes[2].port);
+    const entry = readClusterRecord(sut.dataDir)!.nodes[3];
+    expect(entry).toMatchObject({ region: 'us-east-1', nodeId: '4', port, pid: added.body.pid, url: `http://127.0.0.1:${port}` });
+    expect(entry.addedAt).toEqual(expect.any(String));
+    const joined = await statusOf(entry.url);
+    expect(joined.fake).toEqual({
+      join: true,
+      raftPeers: [...record.nodes.slice(0, 3).map((node) => `${node.nodeId}=127.0.0.1:${node.raftPort}`), `4=127.0.0.1:${port + 1000}`].join(','),
+    });
+    expect(joined.raft.voters).toEqual(['1', '2', '3', '4']);
+    expect(await gatewayNodes(record)).toEqual(['1', '2', '3', '4']);
+    const answered = new Set<unknown>();
+    for (let i = 0; i < 8; i++) answered.add(((await post(record.gateway.url, signedFor('us-east-1'))) as { nodeId: string }).nodeId);
+    expect(answered).toContain('4');
+    expect(info).toContainEqual('supervisor: us-east-1 node-4 joined us-east-1; voters 1 2 3 4');
+  });
+
+  it('should remove the leader, stop its process, keep its data, and restart the rest with the current members', async () => {
+    const { sut, record } = await startRegion(3);
+    await control(record, 'add', { region: 'us-east-1' });
+    const leader = await leaderOf(record);
+    const victim = record.nodes.find((node) => node.nodeId === leader)!;
+
+    const removed = await control(record, 'remove', { node: `us-east-1/${leader}` });
+
+    expect(removed).toMatchObject({ status: 200, body: { node: `us-east-1/${leader}`, pid: victim.pid, learners: [] } });
+    expect(removed.body.voters).toEqual(['1', '2', '3', '4'].filter((id) => id !== leader));
+    expect(isProcessAlive(victim.pid)).toBe(false);
+    expect(existsSync(victim.dataDir)).toBe(true);
+    expect(readClusterRecord(sut.dataDir)!.nodes.find((node) => node.nodeId === leader)!.removedAt).toEqual(expect.any(String));
+    expect(await gatewayNodes(record)).toEqual(removed.body.voters);
+    expect(warn.filter((line) => line.includes('exited'))).toEqual([]);
+    const rest = readClusterRecord(sut.dataDir)!.nodes.filter((node) => !node.removedAt);
+    await waitFor(async () => ![null, leader].includes((await statusOf(rest[0].url)).raft.leader));
+
+    const other = rest.find((node) => node.nodeId !== '4')!;
+    await control(record, 'kill', { node: `us-east-1/${other.nodeId}` });
+    await control(record, 'start', { node: `us-east-1/${other.nodeId}` });
+
+    const restarted = await statusOf(other.url);
+    expect(restarted.fake).toEqual({ join: false, raftPeers: rest.map((node) => `${node.nodeId}=127.0.0.1:${node.raftPort}`).join(',') });
+    expect(await control(record, 'start', { node: `us-east-1/${leader}` })).toMatchObject({
+      status: 409,
+      body: { message: expect.stringMatching(new RegExp(`^us-east-1 node-${leader} was removed from the Region; ids are not reused`)) },
+    });
+    expect((await control(record, 'remove', { node: `us-east-1/${leader}` })).status).toBe(409);
+  });
+
+  it('should stop a node the leader would not add, report why, and not reuse its id', async () => {
+    const { sut, record } = await startRegion(3, { env: { FAKE_NODE_ADD_TIMEOUT: '1' } });
+
+    const failed = await control(record, 'add', { region: 'us-east-1' });
+
+    expect(failed).toMatchObject({ status: 504, body: { message: expect.stringMatching(/^us-east-1: node-\d answered: node 4 \(127\.0\.0\.1:\d+\) did not catch up within 60 s; it stays a learner$/) } });
+    expect(readClusterRecord(sut.dataDir)!.nodes.map((node) => node.nodeId)).toEqual(['1', '2', '3']);
+    expect(await gatewayNodes(record)).toEqual(['1', '2', '3']);
+    const marker = Number(readFileSync(join(sut.dataDir, 'us-east-1', 'node-4', 'fake-node.marker'), 'utf8'));
+    expect(isProcessAlive(marker)).toBe(false);
+    // The leader was asked to drop the learner again.
+    expect((await statusOf(record.nodes[0].url)).raft).toMatchObject({ voters: ['1', '2', '3'] });
+    expect(warn).toContainEqual(expect.stringMatching(/^supervisor: us-east-1 node-4 did not join us-east-1; stopped it again/));
+
+    expect((await control(record, 'add', { region: 'us-east-1' })).body.message).toContain('node 5 (');
+  });
+
+  it('should refuse to remove the last node, or to change a Region with no leader', async () => {
+    const { record: single } = await startRegion(1);
+    expect(await control(single, 'remove', { node: 'us-east-1/1' })).toEqual({
+      status: 409,
+      body: { message: 'us-east-1 node-1 is the only node of us-east-1; a Region cannot lose its last voter' },
+    });
+
+    const { record } = await startRegion(3);
+    const leader = await leaderOf(record);
+    const [down, survivor] = ['1', '2', '3'].filter((id) => id !== leader);
+    await control(record, 'kill', { node: `us-east-1/${leader}` });
+    await control(record, 'kill', { node: `us-east-1/${down}` });
+
+    expect(await control(record, 'remove', { node: `us-east-1/${survivor}` })).toEqual({
+      status: 409,
+      body: { message: `us-east-1 has no leader right now (node-${survivor}: candidate); try again in a moment` },
+    });
+  });
+
+  it.each([
+    [{ region: 'ap-south-1' }, 'add', 404, 'Region ap-south-1 is not running here; running Regions: us-east-1'],
+    [{ node: 'us-east-1/1' }, 'add', 400, 'body must be JSON like {"region":"us-east-1"}'],
+    [{ node: 'us-east-1/9' }, 'remove', 404, 'us-east-1 has no node 9; its nodes: 1'],
+    [{ region: 'us-east-1' }, 'remove', 400, 'body must be JSON like {"node":"us-east-1/2"}'],
+  ] as const)('should refuse %j on %s with %d', async (body, action, status, message) => {
+    const { record } = await startRegion(1);
+
+    expect(await control(record, action, body)).toEqual({ status, body: { message } });
+  });
+});
+
 function post(url: string, headers: Record<string, string>): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', headers, agent: false }, (res) => {

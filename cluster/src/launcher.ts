@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { ClusterError } from './cluster-error';
 import {
@@ -7,16 +7,26 @@ import {
   removeClusterRecord,
   writeClusterRecord,
   type ClusterRecord,
+  type NodeRecord,
 } from './cluster-record';
-import { ControlError, type ClusterControl, type ControlAnswer } from './cluster-control';
-import { collectRegionReports, nodeUrl, raftOf, summarizeRegion, type RegionReport } from './cluster-status';
+import { ControlError, type ClusterControl, type ControlAnswer, type MembershipAnswer } from './cluster-control';
+import {
+  collectRegionReports,
+  describeNetworkError,
+  nodeUrl,
+  raftOf,
+  summarizeRegion,
+  type RaftStatus,
+  type RegionReport,
+} from './cluster-status';
 import { Gateway } from './gateway';
+import { requestJson } from './http-json';
 import { readIdentities } from './identities';
 import { formatNodeName, parseNodeName } from './node-name';
 import { NodeProcess, type NodeExit, type NodeSignal } from './node-process';
 import { dataLayout, displayPath, nodeEntryPoint } from './paths';
 import { busyPorts } from './ports';
-import { portsOf, topologyWarnings, type RegionSpec, type Topology } from './topology';
+import { MAX_NODES_PER_REGION, portsOf, topologyWarnings, type Topology } from './topology';
 
 export interface LauncherOptions {
   readonly topology: Topology;
@@ -48,6 +58,30 @@ const POLL_MS = 100;
 
 /** How long a SIGKILLed node gets to be reaped before the supervisor answers anyway. */
 const KILL_WAIT_MS = 5_000;
+/**
+ * Bound on a whole `trent node add`: start, health, then the leader's learner → catch-up → voter
+ * steps (the node gives the catch-up up to 60 s).
+ */
+const ADD_TIMEOUT_MS = 90_000;
+/** Bound on a whole `trent node remove` (the node applies a change within ~5 s). */
+const REMOVE_TIMEOUT_MS = 30_000;
+/** How long a membership change waits for the Region to name a leader before it is refused. */
+const LEADER_WAIT_MS = 5_000;
+/** How far above a Region's last port the supervisor looks for a free pair for a new node. */
+const PORT_SEARCH = 200;
+
+/** The Region's leader as its status tells. */
+interface RegionLeader {
+  readonly id: string;
+  readonly url: string;
+  readonly raft: RaftStatus;
+}
+
+/** A Region's membership as its leader answered a change. */
+interface Membership {
+  readonly voters: readonly string[];
+  readonly learners: readonly string[];
+}
 
 /**
  * Brings a topology up on this machine: one child process per node, a wait until every node is
@@ -60,7 +94,12 @@ export class Launcher implements ClusterControl {
   readonly dataDir: string;
   private readonly entryPoint: string;
   private readonly report: LauncherReport;
+  /** Every node this supervisor ever started, removed ones included; `record.nodes` is parallel to it. */
   private readonly nodes: NodeProcess[] = [];
+  /** Nodes on their way out (removed, or an add that failed): their exit is expected, not reported. */
+  private readonly leaving = new Set<NodeProcess>();
+  /** Membership changes run one at a time: a Raft leader takes one at a time too. */
+  private changes: Promise<unknown> = Promise.resolve();
   private gateway: Gateway | undefined;
   private record: ClusterRecord | undefined;
   private stopping: Promise<void> | undefined;
@@ -163,7 +202,7 @@ export class Launcher implements ClusterControl {
     process.once('exit', this.killOnExit);
 
     try {
-      for (const index of this.nodes.keys()) this.spawn(index);
+      for (const node of this.nodes) this.spawn(node);
       writeClusterRecord(this.record);
 
       await this.waitUntilHealthy(Date.now() + (this.options.readyTimeoutMs ?? 30_000));
@@ -266,20 +305,36 @@ export class Launcher implements ClusterControl {
     throw new ClusterError(`${reason}; see ${displayPath(node.logFile)}`);
   }
 
-  /** Starts node `index` and watches for its exit. */
-  private spawn(index: number): void {
-    const node = this.nodes[index];
-    node.start();
-    const entry = this.record!.nodes[index];
+  /** Starts a node, naming the Region's current members as its peers, and watches for its exit. */
+  private spawn(node: NodeProcess, join = false): void {
+    node.start({ raftPeers: this.raftPeersOf(node.options.region), join });
+    const entry = this.entryOf(node);
     entry.pid = node.pid ?? null;
     entry.paused = undefined;
     entry.exit = undefined;
-    void node.whenExited().then((exit) => this.onNodeExit(index, node, exit));
+    void node.whenExited().then((exit) => this.onNodeExit(node, exit));
   }
 
-  private onNodeExit(index: number, node: NodeProcess, exit: NodeExit): void {
-    if (this.stopping || !this.record || this.record.state !== 'running') return;
-    const entry = this.record.nodes[index];
+  private entryOf(node: NodeProcess): NodeRecord {
+    return this.record!.nodes[this.nodes.indexOf(node)];
+  }
+
+  /** The nodes of `region` that are members: all but the removed ones. */
+  private members(region: string): NodeProcess[] {
+    return this.nodes.filter((node) => node.options.region === region && !this.entryOf(node).removedAt);
+  }
+
+  /** TRENT_RAFT_PEERS for a node of `region` started now: `1=127.0.0.1:5567,2=…`, members only. */
+  private raftPeersOf(region: string): string {
+    const { host } = this.options.topology;
+    return this.members(region)
+      .map((node) => `${node.options.nodeId}=${host}:${node.options.raftPort}`)
+      .join(',');
+  }
+
+  private onNodeExit(node: NodeProcess, exit: NodeExit): void {
+    if (this.stopping || !this.record || this.record.state !== 'running' || this.leaving.has(node)) return;
+    const entry = this.entryOf(node);
     entry.exit = { code: exit.code, signal: exit.signal, at: new Date().toISOString() };
     entry.paused = undefined;
     writeClusterRecord(this.record);
@@ -295,7 +350,7 @@ export class Launcher implements ClusterControl {
 
   async signalNode(name: string, signal: NodeSignal): Promise<ControlAnswer> {
     const started = Date.now();
-    const { node, index } = this.findNode(name);
+    const node = this.findNode(name);
     if (!node.running) throw new ControlError(409, `${node.name} is not running${exitNote(node)}; \`trent start ${shortName(node)}\` starts it`);
     if (signal === 'SIGSTOP' && node.paused) throw new ControlError(409, `${node.name} is already paused`);
     if (signal === 'SIGCONT' && !node.paused) throw new ControlError(409, `${node.name} is not paused`);
@@ -309,7 +364,7 @@ export class Launcher implements ClusterControl {
       if (signal === 'SIGKILL') await Promise.race([node.whenExited(), sleep(KILL_WAIT_MS)]);
     }
     if (signal === 'SIGSTOP' || signal === 'SIGCONT') {
-      this.record!.nodes[index].paused = node.paused || undefined;
+      this.entryOf(node).paused = node.paused || undefined;
       writeClusterRecord(this.record!);
     }
     return { ...this.describeNode(node, pid, started), signal };
@@ -317,7 +372,7 @@ export class Launcher implements ClusterControl {
 
   async startNode(name: string): Promise<ControlAnswer> {
     const started = Date.now();
-    const { node, index } = this.findNode(name);
+    const node = this.findNode(name);
     if (node.running) {
       throw new ControlError(409, `${node.name} is already running (pid ${node.pid}${node.paused ? ', paused' : ''})`);
     }
@@ -325,10 +380,15 @@ export class Launcher implements ClusterControl {
     const busy = await busyPorts(host, [node.options.port, node.options.raftPort]);
     if (busy.length > 0) throw new ControlError(409, `${node.name} cannot start: port ${busy.join(', ')} on ${host} is in use`);
 
-    this.spawn(index);
+    this.spawn(node);
     writeClusterRecord(this.record!);
     this.report.info(`supervisor: started ${node.name} again on request (pid ${node.pid})`);
-    const deadline = started + (this.options.readyTimeoutMs ?? 30_000);
+    await this.untilHealthy(node, started + (this.options.readyTimeoutMs ?? 30_000));
+    return this.describeNode(node, node.pid ?? null, started);
+  }
+
+  /** Polls /_trent/health; a ControlError when the node exits first or the deadline passes. */
+  private async untilHealthy(node: NodeProcess, deadline: number): Promise<void> {
     while (!(await node.isHealthy(500))) {
       if (node.exited) {
         throw new ControlError(
@@ -341,24 +401,256 @@ export class Launcher implements ClusterControl {
       }
       await sleep(POLL_MS);
     }
-    return this.describeNode(node, node.pid ?? null, started);
   }
 
-  /** `us-east-1/2` → the node; ControlError for a bad name, an unknown Region or node, or a cluster not running. */
-  private findNode(name: string): { node: NodeProcess; index: number } {
+  addNode(region: string): Promise<MembershipAnswer> {
+    return this.oneChangeAtATime(() => this.joinRegion(String(region)));
+  }
+
+  removeNode(name: string): Promise<MembershipAnswer> {
+    return this.oneChangeAtATime(() => this.leaveRegion(String(name)));
+  }
+
+  private oneChangeAtATime<T>(change: () => Promise<T>): Promise<T> {
+    const next = this.changes.then(change, change);
+    this.changes = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Starts a node with the next unused id on free ports as a learner (TRENT_RAFT_JOIN=1), waits
+   * until it answers, then has the leader add it; the leader promotes it to voter once it has
+   * caught up. Only then does the gateway send it requests. Any failure stops it again.
+   */
+  private async joinRegion(region: string): Promise<MembershipAnswer> {
+    const started = Date.now();
+    const deadline = started + ADD_TIMEOUT_MS;
+    this.requireRunning();
+    this.requireRegion(region);
+    const members = this.members(region);
+    if (members.length >= MAX_NODES_PER_REGION) {
+      throw new ControlError(409, `${region} has ${members.length} nodes already; a Region has at most ${MAX_NODES_PER_REGION}`);
+    }
+    // Refused before anything starts when no one could add the node.
+    await this.regionLeader(region, Date.now() + LEADER_WAIT_MS);
+
+    const { host } = this.options.topology;
+    const nodeId = this.nextNodeId(region);
+    const { port, raftPort } = await this.freePortsFor(region);
+    const template = members[0].options;
+    const node = new NodeProcess({ ...template, nodeId, port, raftPort });
+    this.nodes.push(node);
+    this.record!.nodes.push({
+      region,
+      nodeId,
+      port,
+      raftPort,
+      url: node.url,
+      pid: null,
+      logFile: node.logFile,
+      dataDir: node.nodeDir,
+      entryPoint: this.entryPoint,
+    });
+    this.spawn(node, true);
+    writeClusterRecord(this.record!);
+    this.report.info(`supervisor: starting ${node.name} (pid ${node.pid}, :${port}, raft :${raftPort}) to join ${region} on request`);
+
+    let asked = false;
+    try {
+      await this.untilHealthy(node, Math.min(deadline, Date.now() + (this.options.readyTimeoutMs ?? 30_000)));
+      asked = true;
+      const membership = await this.askLeader(region, 'POST', '/_trent/raft/members', { node: nodeId, address: `${host}:${raftPort}` }, deadline);
+      if (membership === 'not-a-member') throw new ControlError(500, `${region}: the leader did not add node ${nodeId}`);
+      this.entryOf(node).addedAt = new Date().toISOString();
+      writeClusterRecord(this.record!);
+      await this.gateway?.addUpstream(region, { id: nodeId, port });
+      this.report.info(`supervisor: ${node.name} joined ${region}; voters ${membership.voters.join(' ')}`);
+      return { ...this.describeMember(node, started), ...membership };
+    } catch (err) {
+      await this.abandon(node, asked);
+      throw err;
+    }
+  }
+
+  /**
+   * An add that failed: the leader is asked to drop the node in case it got as far as learner,
+   * then the process is stopped and forgotten (its data directory stays, so its id is not reused).
+   */
+  private async abandon(node: NodeProcess, asked: boolean): Promise<void> {
+    this.leaving.add(node);
+    const { region, nodeId } = node.options;
+    if (asked) await this.askLeader(region, 'DELETE', `/_trent/raft/members/${nodeId}`, undefined, Date.now() + 10_000).catch(() => undefined);
+    this.gateway?.removeUpstream(region, nodeId);
+    await node.stop(this.options.stopGraceMs ?? 10_000);
+    const index = this.nodes.indexOf(node);
+    this.nodes.splice(index, 1);
+    this.record!.nodes.splice(index, 1);
+    writeClusterRecord(this.record!);
+    this.report.warn(`supervisor: ${node.name} did not join ${region}; stopped it again — log: ${displayPath(node.logFile)}`);
+  }
+
+  /**
+   * Has the leader remove the node (the leader may remove itself: it steps down and the rest
+   * elect another), then stops its process and marks it removed in cluster.json.
+   */
+  private async leaveRegion(name: string): Promise<MembershipAnswer> {
+    const started = Date.now();
+    const node = this.findNode(name);
+    const { region, nodeId } = node.options;
+    if (this.members(region).length === 1) {
+      throw new ControlError(409, `${node.name} is the only node of ${region}; a Region cannot lose its last voter`);
+    }
+    const leader = await this.regionLeader(region, Date.now() + LEADER_WAIT_MS);
+    if (leader.raft.voters.length === 1 && leader.raft.voters[0] === nodeId) {
+      throw new ControlError(409, `${node.name} is the last voter of ${region}; add another node first (\`trent node add ${region}\`)`);
+    }
+    let membership = await this.askLeader(region, 'DELETE', `/_trent/raft/members/${nodeId}`, undefined, started + REMOVE_TIMEOUT_MS);
+    if (membership === 'not-a-member') {
+      // Already out of the Raft group (an earlier attempt went through): finish the job.
+      const now = await this.regionLeader(region, Date.now() + LEADER_WAIT_MS);
+      membership = { voters: now.raft.voters, learners: now.raft.learners ?? [] };
+    }
+
+    this.leaving.add(node);
+    this.entryOf(node).removedAt = new Date().toISOString();
+    writeClusterRecord(this.record!);
+    this.gateway?.removeUpstream(region, nodeId);
+    const pid = node.pid ?? null;
+    if (node.running) await node.stop(this.options.stopGraceMs ?? 10_000);
+    this.report.info(`supervisor: removed ${node.name} (pid ${pid}) from ${region} on request; voters ${membership.voters.join(' ')}`);
+    return { ...this.describeMember(node, started), pid, ...membership };
+  }
+
+  /**
+   * The up member of `region` that reports itself leader in the highest term, polled until
+   * `deadline`; a ControlError naming each node's view when there is none.
+   */
+  private async regionLeader(region: string, deadline: number): Promise<RegionLeader> {
+    const { host } = this.options.topology;
+    for (;;) {
+      const asked = this.members(region).filter((node) => node.running && !node.paused);
+      const [report] = await collectRegionReports(host, [{ name: region, nodes: asked.map((node) => ({ id: node.options.nodeId, port: node.options.port })) }], 1_000);
+      const up = report.nodes.flatMap((node) => (node.state === 'up' ? [{ id: node.id, url: node.url, raft: raftOf(node.status) }] : []));
+      const leader = up.filter((node) => node.raft.role === 'leader').sort((a, b) => b.raft.term - a.raft.term)[0];
+      if (leader) return leader;
+      if (Date.now() > deadline) {
+        const views = up.map((node) => `node-${node.id}: ${node.raft.role}`).join(', ') || 'no node answers';
+        throw new ControlError(409, `${region} has no leader right now (${views}); try again in a moment`);
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  /**
+   * Sends one membership request to the Region's leader. A 409 (leadership moved) or a lost
+   * connection sends it again to whoever leads then, until `deadline`: both requests are
+   * idempotent on the node. 'not-a-member' is a DELETE's 404 for a node the Region does not have.
+   */
+  private async askLeader(
+    region: string,
+    method: 'POST' | 'DELETE',
+    path: string,
+    body: unknown,
+    deadline: number,
+  ): Promise<Membership | 'not-a-member'> {
+    let last = 'no answer';
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new ControlError(504, `${region}: the membership change did not go through in time (${last})`);
+      const leader = await this.regionLeader(region, Math.min(deadline, Date.now() + LEADER_WAIT_MS));
+      let res;
+      try {
+        res = await requestJson<Partial<Membership> & { message?: string }>(`${leader.url}${path}`, { method, body, timeoutMs: remaining });
+      } catch (err) {
+        last = `node-${leader.id}: ${describeNetworkError(err)}`;
+        await sleep(POLL_MS);
+        continue;
+      }
+      const message = typeof res.body?.message === 'string' ? res.body.message : `HTTP ${res.status}`;
+      if (res.status === 200) return { voters: res.body?.voters ?? [], learners: res.body?.learners ?? [] };
+      if (res.status === 409) {
+        last = `node-${leader.id}: ${message}`;
+        await sleep(POLL_MS);
+        continue;
+      }
+      if (res.status === 404 && method === 'DELETE' && /not a member/.test(message)) return 'not-a-member';
+      if (res.status === 404) {
+        throw new ControlError(500, `${region}: node-${leader.id} has no ${method} ${path.replace(/\/\d+$/, '/:id')} route (a build from before it? \`npm run build\`)`);
+      }
+      throw new ControlError(res.status === 504 ? 504 : 500, `${region}: node-${leader.id} answered: ${message}`);
+    }
+  }
+
+  /** One more than the highest id `region` ever used: in this run, or as a data directory. Raft never reuses an id. */
+  private nextNodeId(region: string): string {
+    const ids = this.nodes.filter((node) => node.options.region === region).map((node) => Number(node.options.nodeId));
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(dataLayout.regionDir(this.dataDir, region));
+    } catch {
+      // No Region directory yet: nothing to skip.
+    }
+    for (const dir of dirs) {
+      const match = /^node-([1-9]\d*)$/.exec(dir);
+      if (match) ids.push(Number(match[1]));
+    }
+    return String(Math.max(0, ...ids) + 1);
+  }
+
+  /**
+   * HTTP and Raft ports for a new node of `region`: the first port above the Region's last one
+   * that no node of this cluster has, free on the host along with its Raft partner (the Region's
+   * own offset between the two, 1000 by default). With one Region that is the next port in line.
+   */
+  private async freePortsFor(region: string): Promise<{ port: number; raftPort: number }> {
+    const { host } = this.options.topology;
+    const own = this.nodes.filter((node) => node.options.region === region);
+    const last = own.reduce((a, b) => (b.options.port > a.options.port ? b : a));
+    const offset = last.options.raftPort - last.options.port;
+    const taken = new Set([this.options.topology.gateway.port, ...this.nodes.flatMap((node) => [node.options.port, node.options.raftPort])]);
+    for (let port = last.options.port + 1; port <= last.options.port + PORT_SEARCH && port + offset <= 65535; port++) {
+      if (taken.has(port) || taken.has(port + offset)) continue;
+      if ((await busyPorts(host, [port, port + offset])).length === 0) return { port, raftPort: port + offset };
+    }
+    throw new ControlError(409, `no free pair of ports for a new node of ${region} on ${host} within ${PORT_SEARCH} above :${last.options.port}`);
+  }
+
+  private requireRunning(): void {
     if (!this.record || this.record.state !== 'running' || this.stopping) {
       throw new ControlError(409, `the cluster is ${this.stopping ? 'stopping' : 'still starting'}`);
     }
+  }
+
+  private requireRegion(region: string): void {
+    const regions = [...new Set(this.nodes.map((node) => node.options.region))];
+    if (!regions.includes(region)) {
+      throw new ControlError(404, `Region ${region} is not running here; running Regions: ${regions.join(', ')}`);
+    }
+  }
+
+  /** `us-east-1/2` → the node; ControlError for a bad name, an unknown Region or node, a removed node, or a cluster not running. */
+  private findNode(name: string): NodeProcess {
+    this.requireRunning();
     const parsed = parseNodeName(String(name));
     if (!parsed) throw new ControlError(400, `"${name}" is not a node name; use <region>/<id>, e.g. us-east-1/2`);
-    const regions = this.options.topology.regions;
-    const region = regions.find((spec) => spec.name === parsed.region);
-    if (!region) {
-      throw new ControlError(404, `Region ${parsed.region} is not running here; running Regions: ${regions.map((r) => r.name).join(', ')}`);
+    this.requireRegion(parsed.region);
+    const node = this.nodes.find((candidate) => candidate.options.region === parsed.region && candidate.options.nodeId === parsed.nodeId);
+    const ids = this.members(parsed.region).map((member) => member.options.nodeId).join(', ');
+    if (!node) throw new ControlError(404, `${parsed.region} has no node ${parsed.nodeId}; its nodes: ${ids}`);
+    if (this.entryOf(node).removedAt) {
+      throw new ControlError(409, `${node.name} was removed from the Region; ids are not reused (its nodes: ${ids})`);
     }
-    const index = this.nodes.findIndex((node) => node.options.region === parsed.region && node.options.nodeId === parsed.nodeId);
-    if (index < 0) throw new ControlError(404, `${parsed.region} has no node ${parsed.nodeId}; its nodes: ${nodeIds(region)}`);
-    return { node: this.nodes[index], index };
+    return node;
+  }
+
+  private describeMember(node: NodeProcess, started: number): Omit<MembershipAnswer, 'voters' | 'learners'> {
+    return {
+      node: formatNodeName({ region: node.options.region, nodeId: node.options.nodeId }),
+      pid: node.pid ?? null,
+      port: node.options.port,
+      raftPort: node.options.raftPort,
+      ms: Date.now() - started,
+    };
   }
 
   private describeNode(node: NodeProcess, pid: number | null, started: number): ControlAnswer {
@@ -381,7 +673,6 @@ const SIGNAL_VERBS: Record<NodeSignal, string> = {
 };
 
 const shortName = (node: NodeProcess): string => `${node.options.region}/${node.options.nodeId}`;
-const nodeIds = (region: RegionSpec): string => region.nodes.map((node) => node.id).join(', ');
 
 function exitNote(node: NodeProcess): string {
   const exit = node.exited;

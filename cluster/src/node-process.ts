@@ -11,7 +11,10 @@ export interface NodeProcessOptions {
   readonly host: string;
   readonly port: number;
   readonly raftPort: number;
-  /** Every voter of the Region, this node included: `1=127.0.0.1:5567,2=127.0.0.1:5568`. */
+  /**
+   * Every member of the Region, this node included: `1=127.0.0.1:5567,2=127.0.0.1:5568`. The
+   * default; {@link NodeProcess.start} takes the current list when membership has changed.
+   */
   readonly raftPeers: string;
   readonly dataDir: string;
   readonly identitiesFile: string;
@@ -81,11 +84,15 @@ export class NodeProcess {
     return this.exitPromise;
   }
 
-  /** Spawns the node; again after an exit, never while it runs. */
-  start(): void {
+  /**
+   * Spawns the node; again after an exit, never while it runs. `raftPeers`: the Region's members
+   * now. `join`: the node joins a running Region (TRENT_RAFT_JOIN=1), starting as a learner until
+   * the leader adds it; once added, its own Raft log holds its membership and a restart needs no flag.
+   */
+  start(launch: { readonly raftPeers?: string; readonly join?: boolean } = {}): void {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
-    const { region, nodeId, host, port, raftPort, raftPeers, dataDir, identitiesFile, entryPoint, devMode, logLevel, env } =
-      this.options;
+    const { region, nodeId, host, port, raftPort, dataDir, identitiesFile, entryPoint, devMode, logLevel, env } = this.options;
+    const { raftPeers = this.options.raftPeers, join = false } = launch;
     this.exitInfo = undefined;
     this.stopped = false;
     mkdirSync(this.nodeDir, { recursive: true });
@@ -103,6 +110,7 @@ export class NodeProcess {
           TRENT_PORT: String(port),
           TRENT_RAFT_PORT: String(raftPort),
           TRENT_RAFT_PEERS: raftPeers,
+          TRENT_RAFT_JOIN: join ? '1' : '0',
           TRENT_DATA_DIR: this.nodeDir,
           TRENT_DOMAIN_KEY_FILE: dataLayout.domainKeyFile(dataDir, region),
           TRENT_IDENTITIES_FILE: identitiesFile,

@@ -4,14 +4,21 @@
  * FAKE Trent node — for the launcher's tests only, never shipped or started by `trent up`.
  *
  * It honours the node-process contract (environment, /_trent/health, /_trent/status with its
- * `raft` view, /_trent/raft/transfer-leader, /_trent/clock/advance in dev mode, JSON log lines on
- * stdout) without any KMS behind it: a POST / is answered with which node received it and a
- * digest of the body.
+ * `raft` view, /_trent/raft/transfer-leader, /_trent/raft/members, /_trent/clock/advance in dev
+ * mode, JSON log lines on stdout) without any KMS behind it: a POST / is answered with which node
+ * received it and a digest of the body.
  *
  * Leadership is faked, not Raft: the Region's nodes share `<region dir>/fake-raft.json`
- * ({leader, term}) and each answers a ping on its TRENT_RAFT_PORT. When the recorded leader stops
- * answering (killed or paused), the lowest-numbered node that answers takes over in the next
- * term, provided a majority of TRENT_RAFT_PEERS answers.
+ * ({leader, term, voters?, learners?, addresses?}) and each answers a ping on its TRENT_RAFT_PORT.
+ * When the recorded leader stops answering (killed or paused), the lowest-numbered voter that
+ * answers takes over in the next term, provided a majority of the voters answers.
+ *
+ * Membership is faked the same way: the voters are TRENT_RAFT_PEERS until the leader changes them
+ * in the file. A node started with TRENT_RAFT_JOIN=1 is not among them: it never campaigns and
+ * knows no leader until the leader adds it (POST /_trent/raft/members), which the fake does once
+ * the new node's Raft port answers a ping (there is no log to catch up on). A removed node
+ * (DELETE /_trent/raft/members/:id) likewise stops taking part; a leader that removes itself
+ * leaves the leadership open for the rest.
  *
  * Knobs for failure scenarios:
  *   FAKE_NODE_STARTUP_DELAY_MS  wait this long before listening
@@ -20,6 +27,7 @@
  *   FAKE_NODE_IGNORE_SIGTERM=1  shrug off SIGTERM (the launcher must escalate to SIGKILL)
  *   FAKE_NODE_NO_LEADER=1       never elect anyone
  *   FAKE_NODE_TRANSFER_TIMEOUT=1  transfer-leader answers 504
+ *   FAKE_NODE_ADD_TIMEOUT=1     adding a member answers 504 (it "did not catch up") and leaves it a learner
  */
 const http = require('node:http');
 const fs = require('node:fs');
@@ -64,6 +72,8 @@ const clusterTime = () => new Date(Date.now() + clockOffsetMs).toISOString();
 
 // --- Fake leadership --------------------------------------------------------------------------
 const peers = parsePeers(env.TRENT_RAFT_PEERS);
+const joining = env.TRENT_RAFT_JOIN === '1';
+const NODE_ID = /^[1-9][0-9]{0,2}$/;
 const raftPort = Number(env.TRENT_RAFT_PORT || Number(env.TRENT_PORT) + 1000);
 const raftFile = path.join(path.dirname(env.TRENT_DOMAIN_KEY_FILE), 'fake-raft.json');
 let leaderSeenAt = null; // when the leader last answered a ping
@@ -94,9 +104,24 @@ function writeRaft(state) {
   fs.renameSync(temporary, raftFile);
 }
 
-function ping(id) {
+const byNumber = (a, b) => Number(a) - Number(b);
+
+/** The Region's voters: the file's once a membership change wrote them, else TRENT_RAFT_PEERS (a joining node excepted). */
+function votersOf(state) {
+  return state.voters ?? Object.keys(peers).filter((id) => !(joining && id === nodeId)).sort(byNumber);
+}
+
+function addressOf(state, id) {
+  const added = state.addresses?.[id];
+  if (!added) return peers[id];
+  const [host, port] = added.split(':');
+  return { host, port: Number(port) };
+}
+
+function ping(id, state) {
   if (id === nodeId) return Promise.resolve(true);
-  const peer = peers[id];
+  const peer = addressOf(state, id);
+  if (!peer) return Promise.resolve(false);
   return new Promise((resolve) => {
     const req = http.get({ host: peer.host, port: peer.port, path: '/', agent: false, timeout: 300 }, (res) => {
       res.resume();
@@ -110,38 +135,95 @@ function ping(id) {
 async function raftTick() {
   if (env.FAKE_NODE_NO_LEADER === '1') return;
   const state = readRaft();
+  const ids = votersOf(state);
+  if (!ids.includes(nodeId)) {
+    // A learner waiting to be added, or a removed node: it takes no part.
+    leaderAnswers = false;
+    return;
+  }
   if (state.leader === nodeId) return;
-  if (state.leader && peers[state.leader] && (await ping(state.leader))) {
+  if (state.leader && ids.includes(state.leader) && (await ping(state.leader, state))) {
     leaderAnswers = true;
     leaderSeenAt = Date.now();
     return;
   }
   leaderAnswers = false;
-  const ids = Object.keys(peers).sort((a, b) => Number(a) - Number(b));
   const alive = [];
-  for (const id of ids) if (await ping(id)) alive.push(id);
+  for (const id of ids) if (await ping(id, state)) alive.push(id);
   const majority = Math.floor(ids.length / 2) + 1;
   const latest = readRaft();
   if (alive.length >= majority && alive[0] === nodeId && latest.term === state.term) {
-    writeRaft({ leader: nodeId, term: state.term + 1 });
+    writeRaft({ ...latest, leader: nodeId, term: state.term + 1 });
     log(30, `fake node leads in term ${state.term + 1}`);
   }
 }
 
 function raftView() {
   const state = readRaft();
-  const isLeader = state.leader === nodeId;
-  const leader = isLeader || leaderAnswers ? state.leader : null;
+  const voters = votersOf(state);
+  const member = voters.includes(nodeId);
+  const isLeader = member && state.leader === nodeId;
+  const leader = isLeader || (member && leaderAnswers) ? state.leader : null;
   return {
-    role: isLeader ? 'leader' : leader ? 'follower' : env.FAKE_NODE_NO_LEADER === '1' ? 'follower' : 'candidate',
+    role: isLeader ? 'leader' : leader || !member ? 'follower' : env.FAKE_NODE_NO_LEADER === '1' ? 'follower' : 'candidate',
     term: state.term,
     leader,
     commit: 7,
     applied: 7,
     lastIndex: 7 + Number(nodeId),
     lastContactMs: isLeader ? 0 : leaderSeenAt === null ? null : Date.now() - leaderSeenAt,
-    voters: Object.keys(peers),
+    voters,
+    learners: state.learners ?? [],
   };
+}
+
+/** The leader's refusal, as the real node words it. */
+function notLeader(res, state) {
+  const who = state.leader ? `node ${state.leader} is` : 'no leader is known right now';
+  return sendJson(res, 409, { message: `node ${nodeId} is not the leader; ${who}`, leader: state.leader });
+}
+
+/** POST /_trent/raft/members {"node","address"}: on the leader, makes the node a voter once its Raft port answers. */
+async function addMember(body, res) {
+  let request;
+  try {
+    request = JSON.parse(body.toString('utf8'));
+  } catch {
+    request = {};
+  }
+  const { node, address } = request ?? {};
+  if (typeof node !== 'string' || !NODE_ID.test(node) || typeof address !== 'string' || !/^[^:\s]+:\d{1,5}$/.test(address)) {
+    return sendJson(res, 400, { message: 'body must be {"node": "<id>", "address": "<host>:<raft port>"}' });
+  }
+  const state = readRaft();
+  if (state.leader !== nodeId) return notLeader(res, state);
+  const voters = votersOf(state);
+  if (voters.includes(node)) return sendJson(res, 200, { voters, learners: state.learners ?? [], message: `node ${node} is already a voter` });
+  const addresses = { ...state.addresses, [node]: address };
+  const learners = (state.learners ?? []).filter((id) => id !== node);
+  if (env.FAKE_NODE_ADD_TIMEOUT === '1' || !(await ping(node, { addresses }))) {
+    writeRaft({ ...readRaft(), learners: [...learners, node].sort(byNumber), addresses });
+    return sendJson(res, 504, { message: `node ${node} (${address}) did not catch up within 60 s; it stays a learner`, voters, learners: [...learners, node] });
+  }
+  const next = { ...readRaft(), voters: [...voters, node].sort(byNumber), learners, addresses };
+  writeRaft(next);
+  log(30, `fake leader added node ${node} (${address})`);
+  return sendJson(res, 200, { voters: next.voters, learners });
+}
+
+/** DELETE /_trent/raft/members/:id on the leader; a leader removing itself gives up the leadership. */
+function removeMember(id, res) {
+  if (!NODE_ID.test(id)) return sendJson(res, 400, { message: `'${id}' is not a node id` });
+  const state = readRaft();
+  if (state.leader !== nodeId) return notLeader(res, state);
+  const voters = votersOf(state);
+  const learners = state.learners ?? [];
+  if (!voters.includes(id) && !learners.includes(id)) return sendJson(res, 404, { message: `node ${id} is not a member of this Region` });
+  const next = { ...state, voters: voters.filter((x) => x !== id), learners: learners.filter((x) => x !== id) };
+  if (id === nodeId) next.leader = null;
+  writeRaft(next);
+  log(30, `fake leader removed node ${id}`);
+  return sendJson(res, 200, { voters: next.voters, learners: next.learners });
 }
 
 async function transferLeader(body, res) {
@@ -151,16 +233,16 @@ async function transferLeader(body, res) {
   } catch {
     return sendJson(res, 400, { message: 'body must be {"to": "<node id>"}' });
   }
-  if (typeof to !== 'string' || !peers[to]) return sendJson(res, 400, { message: `${to} is not a voter of ${region}` });
   const state = readRaft();
+  if (typeof to !== 'string' || !votersOf(state).includes(to)) return sendJson(res, 400, { message: `${to} is not a voter of ${region}` });
   if (state.leader !== nodeId) {
     return sendJson(res, 409, { message: `node ${nodeId} is not the leader${state.leader ? `; node ${state.leader} is` : ''}` });
   }
   if (to === nodeId) return sendJson(res, 400, { message: `node ${to} is already the leader` });
-  if (env.FAKE_NODE_TRANSFER_TIMEOUT === '1' || !(await ping(to))) {
+  if (env.FAKE_NODE_TRANSFER_TIMEOUT === '1' || !(await ping(to, state))) {
     return sendJson(res, 504, { message: `leadership did not move to node ${to} in time` });
   }
-  writeRaft({ leader: to, term: state.term + 1 });
+  writeRaft({ ...readRaft(), leader: to, term: state.term + 1 });
   return sendJson(res, 200, { leader: to });
 }
 
@@ -206,9 +288,14 @@ const server = http.createServer(async (req, res) => {
       clusterTime: clusterTime(),
       clockOffsetMs,
       pid: process.pid,
+      // Not in the real node's answer: how the launcher started this one, for the tests.
+      fake: { raftPeers: env.TRENT_RAFT_PEERS, join: joining },
     });
   }
   if (req.method === 'POST' && url === '/_trent/raft/transfer-leader') return transferLeader(body, res);
+  if (req.method === 'POST' && url === '/_trent/raft/members') return addMember(body, res);
+  const member = /^\/_trent\/raft\/members\/([^/]+)$/.exec(url);
+  if (req.method === 'DELETE' && member) return removeMember(member[1], res);
   if (req.method === 'POST' && url === '/_trent/clock/advance') {
     if (!devMode) return sendJson(res, 404, { message: 'Not Found' });
     const { seconds } = JSON.parse(body.toString('utf8') || '{}');

@@ -33,6 +33,12 @@ describe(run.name, () => {
       expect(sut.stdout).toMatch(/^Usage: trent <command>/);
     });
 
+    it('should print the node command\'s help', async () => {
+      const sut = await trent('node', '--help');
+      expect(sut).toMatchObject({ code: 0, stderr: '' });
+      expect(sut.stdout).toMatch(/^Usage: trent node add <region> \[options\]\n {7}trent node remove <region>\/<id> \[options\]/);
+    });
+
     it("should print a command's help", async () => {
       const sut = await trent('up', '--help');
       expect(sut.code).toBe(0);
@@ -57,6 +63,13 @@ describe(run.name, () => {
       [['resume', 'us-east-1/1', 'us-east-1/2'], 'unexpected argument "us-east-1/2"'],
       [['transfer-leader'], 'say which Region, e.g. us-east-1'],
       [['transfer-leader', 'us-east-1', '--to', 'leader'], '--to must be a node id such as 2 or node-2 (got "leader")'],
+      [['node'], 'say what to do: add <region> or remove <region>/<id>'],
+      [['node', 'grow', 'us-east-1'], 'unknown node action "grow"; use add or remove'],
+      [['node', 'add'], 'say which Region, e.g. us-east-1'],
+      [['node', 'add', 'moon'], '"moon" is not a Region name; use e.g. us-east-1'],
+      [['node', 'add', 'us-east-1', 'eu-west-1'], 'unexpected argument "eu-west-1"'],
+      [['node', 'remove'], 'say which node, e.g. us-east-1/2'],
+      [['node', 'remove', 'us-east-1'], '"us-east-1" is not a node name; use <region>/<id>, e.g. us-east-1/2'],
     ])('should reject %j with usage on stderr and exit 2', async (argv, message) => {
       const sut = await trent(...argv);
       expect(sut.code).toBe(2);
@@ -82,7 +95,7 @@ describe(run.name, () => {
       expect(sut.stdout).toMatch(/nothing to stop/);
     });
 
-    it.each([['kill', 'us-east-1/1'], ['start', 'us-east-1/node-1'], ['transfer-leader', 'us-east-1']])(
+    it.each([['kill', 'us-east-1/1'], ['start', 'us-east-1/node-1'], ['transfer-leader', 'us-east-1'], ['node', 'add', 'us-east-1'], ['node', 'remove', 'us-east-1/1']])(
       '%s should fail with one line',
       async (...argv) => {
         const sut = await trent(...argv, '--data', tempDataDir());
@@ -276,6 +289,29 @@ describe(run.name, () => {
       );
     });
 
+    it('node add, node remove: status follows the Region\'s members, and a removed node is gone for good', async () => {
+      const added = await trent('node', 'add', 'us-east-1', ...data());
+
+      expect(added).toMatchObject({ code: 0, stderr: '' });
+      expect(added.stdout).toMatch(/^us-east-1: node-4 added \(pid \d+, :\d+, raft :\d+\); voters 1 2 3 4, in \d+\.\d+ s$/);
+      const grown = (await trent('status', ...data())).stdout;
+      expect(grown).toMatch(/^us-east-1: leader node-\d, term \d+, 4\/4 nodes up\n/);
+      expect(grown).toMatch(/ {5}node-4\s+http:\/\/127\.0\.0\.1:\d+\s+\d+\s+up\s/);
+
+      const removed = await trent('node', 'remove', 'us-east-1/node-2', ...data());
+
+      expect(removed).toEqual({ code: 0, stdout: 'us-east-1: node-2 removed; voters 1 3 4', stderr: '' });
+      const shrunk = (await trent('status', ...data())).stdout;
+      expect(shrunk).toMatch(/^us-east-1: leader node-\d, term \d+, 3\/3 nodes up\n/);
+      expect(shrunk).not.toContain('node-2');
+      expect(await trent('kill', 'us-east-1/2', ...data())).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'trent: us-east-1 node-2 was removed from the Region; ids are not reused (its nodes: 1, 3, 4)',
+      });
+      expect((await trent('node', 'add', 'us-east-1', ...data())).stdout).toMatch(/^us-east-1: node-5 added .*; voters 1 3 4 5, in /);
+    });
+
     it('kill should say when the supervisor is gone', async () => {
       const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
       writeClusterRecord({ ...record, supervisorPid: Number(dead.stdout.toString()) });
@@ -310,6 +346,8 @@ describe(run.name, () => {
       [['stop', 'eu-west-1/1'], 'trent: Region eu-west-1 is not running here; running Regions: us-east-1'],
       [['transfer-leader', 'ap-south-1'], 'trent: Region ap-south-1 is not running here; running Regions: us-east-1'],
       [['transfer-leader', 'us-east-1', '--to', '9'], 'trent: us-east-1 has no node 9; its nodes: 1, 2, 3'],
+      [['node', 'add', 'eu-west-1'], 'trent: Region eu-west-1 is not running here; running Regions: us-east-1'],
+      [['node', 'remove', 'us-east-1/7'], 'trent: us-east-1 has no node 7; its nodes: 1, 2, 3'],
     ])('%j should fail with one line', async (argv, message) => {
       const sut = await trent(...argv, ...data());
 

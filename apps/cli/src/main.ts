@@ -3,6 +3,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli-error';
 import { clockCommand } from './commands/clock.command';
 import { downCommand } from './commands/down.command';
 import { nodeCommand } from './commands/node.command';
+import { nodeMembershipCommand } from './commands/node-membership.command';
 import { statusCommand } from './commands/status.command';
 import { transferLeaderCommand } from './commands/transfer-leader.command';
 import { upCommand } from './commands/up.command';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   pause: nodeCommand('pause'),
   resume: nodeCommand('resume'),
   'transfer-leader': transferLeaderCommand,
+  node: nodeMembershipCommand,
 };
 
 /** Runs one `trent` command line; resolves to the exit code. */

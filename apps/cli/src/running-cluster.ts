@@ -3,6 +3,7 @@ import {
   describeNetworkError,
   displayPath,
   isProcessAlive,
+  memberNodes,
   parseNodeName,
   readClusterRecord,
   regionsOf,
@@ -32,9 +33,9 @@ export function requireSupervisor(dataDir: string): ClusterRecord {
   return record;
 }
 
-/** The running Region called `name`, or a ClusterError listing the running ones. */
+/** The member nodes of the running Region called `name`, or a ClusterError listing the running Regions. */
 export function requireRegion(record: ClusterRecord, name: string): NodeRecord[] {
-  const nodes = record.nodes.filter((node) => node.region === name);
+  const nodes = memberNodes(record).filter((node) => node.region === name);
   if (nodes.length === 0) {
     const running = regionsOf(record).map((region) => region.name);
     throw new ClusterError(`Region ${name} is not running here; running Regions: ${running.join(', ')}`);
@@ -48,20 +49,29 @@ export function requireNode(record: ClusterRecord, text: string, usage: string):
   if (!name) throw new UsageError(`"${text}" is not a node name; use <region>/<id>, e.g. us-east-1/2`, usage);
   const nodes = requireRegion(record, name.region);
   const node = nodes.find((candidate) => candidate.nodeId === name.nodeId);
-  if (!node) throw new ClusterError(`${name.region} has no node ${name.nodeId}; its nodes: ${nodes.map((n) => n.nodeId).join(', ')}`);
+  const ids = nodes.map((n) => n.nodeId).join(', ');
+  if (record.nodes.some((n) => n.region === name.region && n.nodeId === name.nodeId && n.removedAt)) {
+    throw new ClusterError(`${name.region} node-${name.nodeId} was removed from the Region; ids are not reused (its nodes: ${ids})`);
+  }
+  if (!node) throw new ClusterError(`${name.region} has no node ${name.nodeId}; its nodes: ${ids}`);
   return node;
 }
+
+/**
+ * How long each supervisor route may take: a stop waits out the node's grace period and a start
+ * its health; an add also waits for the new node to catch up (the supervisor gives up after 90 s).
+ */
+const SUPERVISOR_TIMEOUTS_MS = { kill: 60_000, start: 60_000, add: 120_000, remove: 60_000 } as const;
 
 /**
  * POSTs to one of the supervisor's /_trent/cluster routes and returns its answer; an HTTP error
  * becomes a ClusterError carrying the supervisor's message.
  */
-export async function askSupervisor<T>(record: ClusterRecord, route: 'kill' | 'start', body: unknown): Promise<T> {
+export async function askSupervisor<T>(record: ClusterRecord, route: keyof typeof SUPERVISOR_TIMEOUTS_MS, body: unknown): Promise<T> {
   const url = `${record.gateway.url}/_trent/cluster/${route}`;
   let res;
   try {
-    // A stop waits out the node's grace period and a start its health: allow for both.
-    res = await requestJson<T | { message?: string }>(url, { method: 'POST', body, timeoutMs: 60_000 });
+    res = await requestJson<T | { message?: string }>(url, { method: 'POST', body, timeoutMs: SUPERVISOR_TIMEOUTS_MS[route] });
   } catch (err) {
     throw new ClusterError(`the supervisor does not answer on ${record.gateway.url} (${describeNetworkError(err)})`);
   }

@@ -16,6 +16,8 @@ Commands:
   resume NODE      unfreeze a paused node (SIGCONT)
   transfer-leader REGION [--to ID]
                    move a Region's Raft leadership to another node
+  node add REGION  grow a running Region by a new node, which joins its Raft group
+  node remove NODE take a node out of its Region's Raft group and stop it
 
 NODE is <region>/<id>: us-east-1/2 or us-east-1/node-2. The node commands go through
 the supervisor (the \`trent up\` process), which records what happens in cluster.json.
@@ -113,5 +115,23 @@ to --to when given, else to the most up-to-date other node that is up.
 
 Options:
   --to ID      the node to lead next: 2 or node-2
+  --data DIR   data directory (default .trent)
+  -h, --help   show this help`;
+
+export const NODE_MEMBERSHIP_USAGE = `Usage: trent node add <region> [options]
+       trent node remove <region>/<id> [options]
+
+Changes which nodes make up a running Region's Raft group. Needs the running supervisor.
+
+  add REGION    starts a node with the next unused id on the next free ports; the
+                Region's leader adds it as a learner, then makes it a voter once it has
+                caught up (seconds, at most 90 s). Then the gateway sends it requests.
+  remove NODE   the leader removes the node (the leader itself too: the others elect
+                another), then the supervisor stops it. Its data directory stays and its
+                id is never used again. A Region keeps at least one node.
+
+NODE is us-east-1/2 or us-east-1/node-2. \`trent status\` lists the current members.
+
+Options:
   --data DIR   data directory (default .trent)
   -h, --help   show this help`;
