@@ -14,3 +14,4 @@ export * from './node-process';
 export * from './paths';
 export * from './retry-policy';
 export * from './topology';
+export * from './saved-membership';

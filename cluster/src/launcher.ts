@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { ClusterError } from './cluster-error';
+import { saveMembership } from './saved-membership';
 import {
   isProcessAlive,
   readClusterRecord,
@@ -463,6 +464,7 @@ export class Launcher implements ClusterControl {
       if (membership === 'not-a-member') throw new ControlError(500, `${region}: the leader did not add node ${nodeId}`);
       this.entryOf(node).addedAt = new Date().toISOString();
       writeClusterRecord(this.record!);
+      this.saveMembers(region);
       await this.gateway?.addUpstream(region, { id: nodeId, port });
       this.report.info(`supervisor: ${node.name} joined ${region}; voters ${membership.voters.join(' ')}`);
       return { ...this.describeMember(node, started), ...membership };
@@ -514,11 +516,21 @@ export class Launcher implements ClusterControl {
     this.leaving.add(node);
     this.entryOf(node).removedAt = new Date().toISOString();
     writeClusterRecord(this.record!);
+    this.saveMembers(region);
     this.gateway?.removeUpstream(region, nodeId);
     const pid = node.pid ?? null;
     if (node.running) await node.stop(this.options.stopGraceMs ?? 10_000);
     this.report.info(`supervisor: removed ${node.name} (pid ${pid}) from ${region} on request; voters ${membership.voters.join(' ')}`);
     return { ...this.describeMember(node, started), pid, ...membership };
+  }
+
+  /** Records the Region's members for the next `trent up` on this data (see saved-membership.ts). */
+  private saveMembers(region: string): void {
+    saveMembership(
+      this.dataDir,
+      region,
+      this.members(region).map((n) => ({ id: n.options.nodeId, port: n.options.port, raftPort: n.options.raftPort })),
+    );
   }
 
   /**

@@ -36,6 +36,7 @@ export const dataLayout = {
   supervisorLog: (dataDir: string): string => join(dataDir, 'logs', 'supervisor.log'),
   regionDir: (dataDir: string, region: string): string => join(dataDir, region),
   domainKeyFile: (dataDir: string, region: string): string => join(dataDir, region, 'domain.key'),
+  membersFile: (dataDir: string, region: string): string => join(dataDir, region, 'members.json'),
   nodeDir: (dataDir: string, region: string, nodeId: string): string => join(dataDir, region, `node-${nodeId}`),
   nodeLog: (dataDir: string, region: string, nodeId: string): string =>
     join(dataDir, 'logs', `${region}-node-${nodeId}.log`),

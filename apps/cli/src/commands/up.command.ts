@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   applyOverrides,
+  applySavedMembership,
   ClusterError,
   dataLayout,
   defaultIdentitiesFile,
@@ -48,10 +49,12 @@ export async function upCommand(args: readonly string[], terminal: CliIo): Promi
     terminal.out(UP_USAGE);
     return EXIT_OK;
   }
-  const topology = resolveTopology(values);
+  const supervised = process.env[SUPERVISED_ENV] === '1';
+  // A Region whose membership `trent node add|remove` changed must start as it was left (said
+  // once: a background supervisor started by --detach reads the same file).
+  const topology = applySavedMembership(resolveTopology(values), resolve(dataDirOf(values)), (line) => supervised || terminal.err(`note: ${line}`));
   const identitiesFile = resolve(stringOption(values, 'identities') ?? defaultIdentitiesFile());
   const identity = readIdentities(identitiesFile)[0];
-  const supervised = process.env[SUPERVISED_ENV] === '1';
   const io = supervised ? timestamped(terminal) : terminal;
   const launcher = new Launcher({
     topology,
