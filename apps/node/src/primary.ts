@@ -31,7 +31,7 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
   const domainKey = await DomainKey.loadOrCreate(config.domainKeyFile);
   const store = await LevelKvStore.open(config.dataDir);
   const fatal = (e: Error) => {
-    log.fatal({ err: e }, 'storage failed; stopping the node');
+    log.fatal({ err: e }, 'fatal error (storage or Raft); stopping the node');
     process.exit(70);
   };
   // A joining node starts as a learner beside the current members; the leader promotes it.
@@ -48,7 +48,6 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
     store,
     domainKey,
     onFatal: fatal,
-    quorumReads: voters.length > 1,
     openConsensus: async (stateMachine, applied) => {
       const node = await RaftNode.open({
         id: config.nodeId,

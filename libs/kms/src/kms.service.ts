@@ -31,8 +31,6 @@ export interface KmsServiceOptions extends CommonOptions {
   onFatal: (e: Error) => void;
   /** Joins the Region's Raft group around the state machine, which has applied `applied` entries. */
   openConsensus: (stateMachine: StateMachinePort, applied: number) => Promise<ConsensusNode>;
-  /** The Region has more than one voter. */
-  quorumReads: boolean;
 }
 
 export interface KmsStatus extends LogStatus {
@@ -58,7 +56,7 @@ export class KmsService {
   static async openPrimary(opts: KmsServiceOptions): Promise<{ service: KmsService; log: RaftKmsLog }> {
     const state = await KmsState.load(opts.store);
     const machine = new KmsStateMachine(state, { region: opts.region }, APPLIERS);
-    const log = new RaftKmsLog(machine, { ...DEFAULT_RAFT_KMS_LOG_OPTIONS, quorumReads: opts.quorumReads });
+    const log = new RaftKmsLog(machine, DEFAULT_RAFT_KMS_LOG_OPTIONS);
     log.bind(await opts.openConsensus(log, state.appliedIndex));
     const service = new KmsService(KmsService.context(opts, state, log), log, (e) => opts.onFatal(e as Error));
     return { service, log };

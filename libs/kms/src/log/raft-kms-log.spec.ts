@@ -19,7 +19,7 @@ async function region(ids: string[], stores = ids.map(() => new MemoryKvStore())
   const states = new Map<string, KmsState>();
   for (const [i, id] of ids.entries()) {
     const state = await KmsState.load(stores[i]);
-    const log = new RaftKmsLog(new KmsStateMachine(state, { region: 'us-east-1' }, APPLIERS), { ...OPTIONS, quorumReads: ids.length > 1 });
+    const log = new RaftKmsLog(new KmsStateMachine(state, { region: 'us-east-1' }, APPLIERS), OPTIONS);
     const node = await RaftNode.open({ id, peers: ids, store: stores[i], stateMachine: log, applied: state.appliedIndex, tickMs: 5, electionTicks: 10, heartbeatTicks: 1, onFatal: (e) => fatal.push(e) });
     log.bind(node);
     nodes.set(id, node);

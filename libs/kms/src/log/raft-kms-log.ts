@@ -1,5 +1,5 @@
 import { KmsError } from '@trent/protocol';
-import type { Entry, NodeStatus, ProposeResult, Snapshot, StateMachinePort } from '@trent/raft';
+import type { Entry, NodeBrief, NodeStatus, ProposeResult, Snapshot, StateMachinePort } from '@trent/raft';
 import { StoreOp } from '@trent/storage';
 import { Command, CommandResult } from '../state/command';
 import { KmsStateMachine } from '../state/kms-state-machine';
@@ -12,7 +12,7 @@ export interface ConsensusNode {
   readIndex(): Promise<number>;
   isLeader(): boolean;
   status(): NodeStatus;
-  brief(): { term: number; leader: string | null; leaderSinceMs: number };
+  brief(): NodeBrief;
   readonly failed: Error | null;
   close(): Promise<void>;
 }
@@ -31,8 +31,6 @@ export interface AppliedEntry {
 export type AppliedListener = (entries: readonly AppliedEntry[]) => Promise<void>;
 
 export interface RaftKmsLogOptions {
-  /** The Region has more than one voter (reads then confirm a read index). */
-  readonly quorumReads: boolean;
   /** How long a request waits for the log before DependencyTimeoutException. */
   readonly requestTimeoutMs: number;
   /** With no leader for this long, requests fail at once with KMSInternalException. */
@@ -41,7 +39,7 @@ export interface RaftKmsLogOptions {
   readonly reproposeMs: number;
 }
 
-export const DEFAULT_RAFT_KMS_LOG_OPTIONS: Omit<RaftKmsLogOptions, 'quorumReads'> = {
+export const DEFAULT_RAFT_KMS_LOG_OPTIONS: RaftKmsLogOptions = {
   requestTimeoutMs: 5_000,
   leaderlessFailFastMs: 2_000,
   reproposeMs: 2_000,
@@ -225,8 +223,9 @@ export class RaftKmsLog implements ReplicatedLog, StateMachinePort {
   }
 
   status(): LogStatus {
-    const st = this.requireNode().status();
-    return { role: st.role, term: st.term, leader: st.leader, commitIndex: st.commit, appliedIndex: this.machine.state.appliedIndex, quorumReads: this.opts.quorumReads };
+    const st = this.requireNode().brief();
+    // Read from the membership as it is now: a Region that grows past one voter needs read indexes from then on.
+    return { role: st.role, term: st.term, leader: st.leader, commitIndex: st.commit, appliedIndex: this.machine.state.appliedIndex, quorumReads: st.voters > 1 };
   }
 
   async close(): Promise<void> {

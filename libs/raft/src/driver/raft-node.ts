@@ -2,7 +2,7 @@ import { KvStore, StorageError, StoreOp } from '@trent/storage';
 import { randomInt } from 'node:crypto';
 import { decodeConfChange } from '../conf-change';
 import { RaftCore } from '../raft-core';
-import type { ConfChange, ConfState, Entry, Message, NodeId, ProposeResult, Ready, Snapshot, Status } from '../types';
+import type { ConfChange, ConfState, Entry, Message, NodeId, ProposeResult, Ready, Role, Snapshot, Status } from '../types';
 import { DurableLog } from './durable-log';
 
 /** The replicated state machine as the driver sees it. */
@@ -52,6 +52,17 @@ export interface RaftNodeOptions {
   readonly trailingEntries?: number;
 }
 
+export interface NodeBrief {
+  readonly term: number;
+  readonly role: Role;
+  readonly leader: NodeId | null;
+  /** Wall time of the last change of leader known here. */
+  readonly leaderSinceMs: number;
+  readonly commit: number;
+  /** How many voters the Region has. */
+  readonly voters: number;
+}
+
 export interface NodeStatus extends Status {
   /** Milliseconds since a message from the leader arrived (0 on the leader; null when none has). */
   readonly lastContactMs: number | null;
@@ -92,7 +103,11 @@ export class RaftNode {
   private lastFromLeader: number | null = null;
   private knownLeader: NodeId | null = null;
   private leaderChangedAt = Date.now();
+  // Kept from each Ready, so that brief() builds nothing (status() builds the leader's progress map).
   private term: number;
+  private role: Role;
+  private commit: number;
+  private voters: number;
 
   private constructor(
     private readonly opts: RaftNodeOptions,
@@ -101,7 +116,11 @@ export class RaftNode {
     const random = opts.random ?? (() => randomInt(0, 2 ** 32) / 2 ** 32);
     log.view.source = () => opts.stateMachine.snapshot();
     this.core = new RaftCore({ id: opts.id, peers: opts.peers, learners: opts.learners, electionTicks: opts.electionTicks, heartbeatTicks: opts.heartbeatTicks, applied: opts.applied, random }, log.view);
-    this.term = this.core.status().term;
+    const st = this.core.status();
+    this.term = st.term;
+    this.role = st.role;
+    this.commit = st.commit;
+    this.voters = st.conf.voters.length;
     this.timer = setInterval(() => this.onTick(), opts.tickMs);
     this.timer.unref();
   }
@@ -185,9 +204,9 @@ export class RaftNode {
     return !this.failure && this.core.status().role === 'leader';
   }
 
-  /** Term and leader as of the last Ready: cheap, for callers that poll (status() builds progress maps). */
-  brief(): { term: number; leader: NodeId | null; leaderSinceMs: number } {
-    return { term: this.term, leader: this.knownLeader, leaderSinceMs: this.leaderChangedAt };
+  /** As of the last Ready, and cheap: for callers that poll or ask per write (status() builds progress maps). */
+  brief(): NodeBrief {
+    return { term: this.term, role: this.role, leader: this.knownLeader, leaderSinceMs: this.leaderChangedAt, commit: this.commit, voters: this.voters };
   }
 
   status(): NodeStatus {
@@ -236,8 +255,14 @@ export class RaftNode {
   }
 
   private async handle(rd: Ready): Promise<void> {
-    if (rd.softState) this.onSoftState(rd.softState.leader);
-    if (rd.hardState) this.term = rd.hardState.term;
+    if (rd.softState) {
+      this.role = rd.softState.role;
+      this.onSoftState(rd.softState.leader);
+    }
+    if (rd.hardState) {
+      this.term = rd.hardState.term;
+      this.commit = rd.hardState.commit;
+    }
     this.sink.send(rd.sendNow);
     // A snapshot is handed to the transport whole; if it is lost the follower's next answer
     // shows it, and the leader sends another (reporting success only resumes probing).
@@ -261,7 +286,11 @@ export class RaftNode {
     this.sink.send(rd.sendAfterPersist);
     if (rd.snapshot) sm.restored(rd.snapshot);
     if (rd.committed.length > 0) sm.applied(rd.committed);
-    for (const { cc, conf } of changes) this.opts.onConfChange?.(cc, conf);
+    if (rd.snapshot) this.voters = rd.snapshot.meta.conf.voters.length;
+    for (const { cc, conf } of changes) {
+      this.voters = conf.voters.length;
+      this.opts.onConfChange?.(cc, conf);
+    }
     for (const rs of rd.readStates) {
       const id = Buffer.from(rs.ctx).toString();
       const pending = this.reads.get(id);
