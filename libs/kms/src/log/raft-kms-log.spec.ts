@@ -131,4 +131,13 @@ describe(RaftKmsLog.name, () => {
     expect(Date.now() - t0).toBeLessThan(100);
     await r.close();
   });
+
+  it('should not time a write out once it is applied, while the local replicas still apply it', async () => {
+    const r = await region(['1']);
+    const log = r.logs.get('1')!;
+    // The replicas take longer than the request bound (the node's own bound on them then applies).
+    log.onApplied(() => new Promise((res) => setTimeout(res, OPTIONS.requestTimeoutMs + 300)));
+    await expect(log.propose(clock(3, 'slow-replicas'))).resolves.toEqual({ ok: true, value: { clockOffsetMs: 3 } });
+    await r.close();
+  });
 });

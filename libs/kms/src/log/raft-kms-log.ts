@@ -53,6 +53,8 @@ const fromBytes = <T>(b: Uint8Array): T => JSON.parse(Buffer.from(b.buffer, b.by
 
 interface Waiter {
   resolve: (r: CommandResult) => void;
+  /** Its entry is applied and durable: only the local replicas are awaited now (they have their own bound). */
+  applied?: boolean;
 }
 
 const noQuorum = () => new KmsError('KMSInternalException', 'The Region has no Raft leader: a majority of its nodes is not reachable. Retry when the Region has recovered.');
@@ -130,6 +132,7 @@ export class RaftKmsLog implements ReplicatedLog, StateMachinePort {
       if (r) done.push(r);
     }
     const last = entries[entries.length - 1].index;
+    for (const { cmd } of done) for (const w of this.waiters.get(cmd.requestId) ?? []) w.applied = true;
     void this.listener(fanned).then(() => {
       for (const { cmd, result } of done) {
         const ws = this.waiters.get(cmd.requestId);
@@ -187,6 +190,8 @@ export class RaftKmsLog implements ReplicatedLog, StateMachinePort {
         settle();
       };
       const attempt = () => {
+        // Committed and applied: no timeout and no re-proposal; the answer follows the replicas' fan-out.
+        if (waiter.applied) return;
         if (node.failed) return finish(() => reject(node.failed));
         const now = Date.now();
         if (now - started > this.opts.requestTimeoutMs) return finish(() => reject(timedOut()));
