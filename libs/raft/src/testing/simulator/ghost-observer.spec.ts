@@ -1,4 +1,5 @@
 import type { Entry, HardState, Message } from '../../types';
+import { EMPTY_IMAGE } from './sim-state-machine';
 import { GhostObserver, InvariantViolation, type DurableView, type ObservedStatus } from './ghost-observer';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -8,7 +9,7 @@ const leader = (term: number, lastIndex: number, commit = 0): ObservedStatus => 
 const follower = (term: number, lastIndex: number, commit = 0): ObservedStatus => ({ role: 'follower', term, commit, applied: 0, lastIndex });
 
 function durable(hardState: HardState, terms: number[]): DurableView {
-  return { hardState, lastIndex: () => terms.length, term: (i) => (i === 0 ? 0 : terms[i - 1]) };
+  return { hardState, firstIndex: () => 1, lastIndex: () => terms.length, term: (i) => (i === 0 ? 0 : terms[i - 1]) };
 }
 
 /** Each case feeds the observer a history that breaks one property; it must throw. */
@@ -134,12 +135,12 @@ describe(GhostObserver.name, () => {
   describe('term and vote across restarts', () => {
     it('rejects a restart that forgot an fsynced vote', () => {
       sut.synced('1', hs(3, '2', 0));
-      expect(() => sut.boot('1', { hardState: hs(3, null, 0), entries: [], applied: 0, appliedHash: 0 })).toThrow(/restarted with term 3/);
+      expect(() => sut.boot('1', { hardState: hs(3, null, 0), base: { index: 0, term: 0 }, entries: [], conf: null, sm: EMPTY_IMAGE })).toThrow(/restarted with term 3/);
     });
 
     it('rejects a restart that went back in term', () => {
       sut.synced('1', hs(3, null, 0));
-      expect(() => sut.boot('1', { hardState: hs(2, '1', 0), entries: [], applied: 0, appliedHash: 0 })).toThrow(/restarted with term 2/);
+      expect(() => sut.boot('1', { hardState: hs(2, '1', 0), base: { index: 0, term: 0 }, entries: [], conf: null, sm: EMPTY_IMAGE })).toThrow(/restarted with term 2/);
     });
 
     it('rejects a second vote in one term', () => {
