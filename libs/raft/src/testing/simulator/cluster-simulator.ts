@@ -77,7 +77,7 @@ export class ClusterSimulator implements NodeHost, MembershipHost {
     this.ids = Array.from({ length: n }, (_, i) => String(i + 1));
     // With a deliberately broken driver, the direct ack-vs-fsync check is off so that the
     // Raft-level properties have to catch the consequences.
-    this.observer = new GhostObserver(this.ids, { checkAcks: opts.driverBug === undefined, voters: founders });
+    this.observer = new GhostObserver(this.ids, { checkAcks: opts.driverBug !== 'skip-fsync', voters: founders });
     this.nemesis = root.fork('nemesis');
     this.deferred = this.ids.map(() => []);
     this.pauseGen = new Array<number>(n).fill(0);
@@ -94,7 +94,7 @@ export class ClusterSimulator implements NodeHost, MembershipHost {
           tickInterval: opts.tickMs * (1 + drift),
           disk: opts.disk,
           compaction: opts.compaction,
-          skipFsync: opts.driverBug === 'skip-fsync',
+          driverBug: opts.driverBug,
         },
         this,
         root.fork(`core-${id}`),
@@ -425,7 +425,9 @@ export class ClusterSimulator implements NodeHost, MembershipHost {
     const rng = this.nemesis.fork('liveness');
     const obs = this.observer;
     const committed = obs.committedConf;
-    const confs: ConfState[] = [committed, ...obs.pendingConfChanges().map((cc) => applyChange(committed, cc))];
+    const pending = obs.pendingConfChanges();
+    if (this.membership.lastAccepted !== null) pending.push(this.membership.lastAccepted);
+    const confs: ConfState[] = [committed, ...pending.map((cc) => applyChange(committed, cc))];
     const idx = (id: NodeId) => Number(id) - 1;
     const core = new Set<number>();
     const seen = new Set<number>();

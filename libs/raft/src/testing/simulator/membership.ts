@@ -34,6 +34,12 @@ export class MembershipWorkload {
   private readonly removing = new Set<NodeId>();
   private readonly retireDecided = new Set<NodeId>();
   private stopped = false;
+  /**
+   * The last change a leader accepted. It may still be only in that leader's unstable log (not
+   * yet in a Ready, so invisible to the observer) and commit later. An earlier accepted one
+   * that never reached a Ready cannot: the next leader committed an entry of a newer term first.
+   */
+  lastAccepted: ConfChange | null = null;
   readonly stats = { proposed: 0, accepted: 0, joined: 0, retired: 0 };
 
   constructor(
@@ -104,6 +110,7 @@ export class MembershipWorkload {
     const res = leader.proposeConfChange(cc);
     if (res !== 'ok') return;
     this.stats.accepted++;
+    this.lastAccepted = cc;
     this.host.note(`${leader.id} accepted ${cc.type} ${cc.node} (voters ${conf.voters.join(',')} learners ${conf.learners.join(',') || '-'})`);
     if (cc.type === 'removeNode') {
       this.removing.add(cc.node);

@@ -6,6 +6,7 @@ import type { GhostObserver } from './ghost-observer';
 import type { Prng } from './prng';
 import { SimDisk, type DiskLatency, type DiskWrite } from './sim-disk';
 import { SimLogView } from './sim-log-view';
+import type { DriverBug } from './sim-options';
 import { decodeImage, encodeImage, SimStateMachine } from './sim-state-machine';
 
 /** What a node needs from the simulated world. */
@@ -40,7 +41,7 @@ export interface SimNodeConfig {
   readonly disk: DiskLatency;
   readonly compaction: CompactionOptions;
   /** See SimOptions.driverBug. */
-  readonly skipFsync?: boolean;
+  readonly driverBug?: DriverBug;
 }
 
 const decoder = new TextDecoder();
@@ -234,21 +235,30 @@ export class SimNode {
     if (rd.entries.length > 0) write = { ...write, entries: rd.entries };
     if (rd.hardState !== undefined) write = { ...write, hardState: rd.hardState };
     const confs: { index: number; conf: ConfState }[] = [];
+    // The core may ask the view for a snapshot from inside applyConfChange (a leader probing a
+    // new member): the state machine must not be past the conf entry while the view's
+    // membership is still the one before it, or the snapshot pairs an image at i with the
+    // membership of an earlier index. So each conf entry changes the membership first, then the
+    // state machine applies it. (driver/raft-node.ts applies every committed entry first:
+    // driverBug 'apply-before-conf' reproduces that order.)
+    const applyFirst = this.cfg.driverBug === 'apply-before-conf';
+    if (applyFirst) for (const e of rd.committed) this.sm.apply(e);
     for (const e of rd.committed) {
-      this.sm.apply(e);
-      if (e.type !== 'conf') continue;
-      // In order and exactly once per conf entry; the result is stored with the applied index.
-      const conf = core.applyConfChange(decodeConfChange(e.data));
-      this.view.setConfState(conf);
-      confs.push({ index: e.index, conf });
-      write = { ...write, conf };
+      if (e.type === 'conf') {
+        // In order and exactly once per conf entry; the result is stored with the applied index.
+        const conf = core.applyConfChange(decodeConfChange(e.data));
+        this.view.setConfState(conf);
+        confs.push({ index: e.index, conf });
+        write = { ...write, conf };
+      }
+      if (!applyFirst) this.sm.apply(e);
     }
     if (rd.committed.length > 0) write = { ...write, sm: this.sm.image() };
     const hasWrite = Object.keys(write).length > 0;
     if (hasWrite) this.disk.write(write);
 
     const finish = () => {
-      if ((rd.mustSync || snap !== undefined) && !this.cfg.skipFsync) {
+      if ((rd.mustSync || snap !== undefined) && this.cfg.driverBug !== 'skip-fsync') {
         this.disk.sync();
         host.observer.synced(this.id, this.disk.hardState);
       }

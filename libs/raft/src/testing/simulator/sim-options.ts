@@ -5,6 +5,16 @@ import { Prng } from './prng';
 
 export type SimMode = 'safety' | 'liveness';
 
+/**
+ * A deliberately broken driver, to prove the checkers catch what follows from it.
+ * 'skip-fsync' never fsyncs (acks still leave after the write), like a store that acks before
+ * its data is durable (raft.md §5 pitfall 7); the direct ack-vs-fsync check is then off.
+ * 'apply-before-conf' applies a Ready's committed entries to the state machine before calling
+ * applyConfChange for its conf entries, as driver/raft-node.ts `handle` does: a snapshot the
+ * core asks for from inside applyConfChange then carries the wrong membership (seed 2367).
+ */
+export type DriverBug = 'skip-fsync' | 'apply-before-conf';
+
 export interface FaultOptions {
   /** Mean time between nemesis actions, ms (Infinity: no faults). */
   readonly meanInterval: number;
@@ -58,12 +68,8 @@ export interface SimOptions {
   readonly traceLength: number;
   /** Printed in a failure report: the command that replays this run. */
   readonly replay: string;
-  /**
-   * A deliberately broken driver, to prove the checkers catch what follows from it:
-   * 'skip-fsync' never fsyncs (acks still leave after the write), like a store that acks
-   * before its data is durable (raft.md §5 pitfall 7). Only for the checker self-test.
-   */
-  readonly driverBug?: 'skip-fsync';
+  /** A deliberately broken driver (see DriverBug). */
+  readonly driverBug?: DriverBug;
 }
 
 /**
