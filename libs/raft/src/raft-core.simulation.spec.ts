@@ -52,6 +52,15 @@ const seeds = single !== undefined ? [single] : Array.from({ length: count }, (_
  */
 const KNOWN_CORE_BUG_SEEDS: ReadonlySet<number> = new Set<number>([]);
 
+/**
+ * KNOWN CORE LIVENESS BUG — seeds that deadlock after a leader removes itself from a two-voter
+ * membership (see 'core bugs found by the simulator' below). None is in the CI range; listed so
+ * that long runs (SIM_SEEDS=...) report new failures only. `SIM_SEED=4644 npx jest
+ * libs/raft/src/raft-core.simulation` still runs (and fails). Empty this list when fixed.
+ */
+const KNOWN_REMOVED_LEADER_DEADLOCK_SEEDS: ReadonlySet<number> = new Set<number>([4644]);
+const skipped = (s: number) => single === undefined && (KNOWN_CORE_BUG_SEEDS.has(s) || KNOWN_REMOVED_LEADER_DEADLOCK_SEEDS.has(s));
+
 function optionsFor(seed: number): SimOptions {
   const replay = [
     `SIM_SEED=${seed}`,
@@ -77,7 +86,10 @@ describe(`${RaftCore.name} simulation`, () => {
   const known = seeds.filter((s) => KNOWN_CORE_BUG_SEEDS.has(s));
   if (known.length > 0) it.skip.each(known)('seed %i (KNOWN CORE BUG: stale-term positive ack)', () => undefined);
 
-  it.each(seeds.filter((s) => !KNOWN_CORE_BUG_SEEDS.has(s)))('seed %i', (seed) => {
+  const deadlocks = seeds.filter((s) => single === undefined && KNOWN_REMOVED_LEADER_DEADLOCK_SEEDS.has(s));
+  if (deadlocks.length > 0) it.skip.each(deadlocks)('seed %i (KNOWN CORE BUG: removed-leader deadlock)', () => undefined);
+
+  it.each(seeds.filter((s) => !skipped(s)))('seed %i', (seed) => {
     const opts = optionsFor(seed);
     const result = new ClusterSimulator(opts).run();
     results.push({ seed, mode: opts.mode, result });
@@ -195,6 +207,25 @@ describe('core bugs found by the simulator (skipped until fixed)', () => {
    * its own divergent entry, and a false match can count towards a quorum. etcd answers with
    * an empty MsgAppResp (index 0), which carries the term and claims nothing.
    */
+  /**
+   * Replay: SIM_SEED=4644 npx jest libs/raft/src/raft-core.simulation (liveness mode fails).
+   * Voters {1, 2}; leader 2 removes itself. The removal (at 264/265) commits with 1's ack; 2 has
+   * already appended a client write after it (266, its term). 2 applies the removal and steps
+   * down (StepDownOnRemoval) and never campaigns again; the append that carried the new commit
+   * index to 1 was lost. 1 never learns that the removal committed, so it keeps membership {1, 2}
+   * and needs 2's vote; 2 refuses it, since 1's log (last 265) is behind its own (266). Neither
+   * can ever lead: the one-voter membership {1} is stuck for good, with a quorum of it healthy.
+   * Possible fixes (core): a leader removing itself keeps leading until the followers have
+   * heard the commit of its removal (or hands leadership over first, as etcd recommends via
+   * transfer); or a node that applied its own removal answers vote requests from a member
+   * regardless of its uncommitted tail; or a removed leader truncates nothing but sends a
+   * final commit broadcast. Until then the operator should transfer leadership before
+   * removing the leader.
+   */
+  it.skip('a leader that removes itself from two voters leaves the other able to lead (seed 4644)', () => {
+    expect(() => new ClusterSimulator(drawOptions(4644)).run()).not.toThrow();
+  });
+
   it('a stale-term append is not answered with a positive ack of our last index (seed 106020)', () => {
     // Node 1 led term 2 (writing (2, t2)) and now leads term 3.
     const s1 = MemoryStorage.from([entry(1, 1), entry(2, 2, 'new')], { term: 2 });
