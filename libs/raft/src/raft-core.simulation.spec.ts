@@ -2,7 +2,7 @@ import { MemoryStorage } from './memory-storage';
 import { RaftCore } from './raft-core';
 import { entry } from './testing/raft-network';
 import { ClusterSimulator, type SimResult } from './testing/simulator/cluster-simulator';
-import { drawOptions, type SimMode, type SimOptions } from './testing/simulator/sim-options';
+import { drawOptions, type DriverBug, type SimMode, type SimOptions } from './testing/simulator/sim-options';
 import type { Message } from './types';
 
 /**
@@ -14,7 +14,14 @@ import type { Message } from './types';
  *   SIM_SEEDS=20000 SIM_STEPS=20000 npx jest libs/raft/src/raft-core.simulation
  *   SIM_SEED=1234 npx jest libs/raft/src/raft-core.simulation          # replay one seed
  *
- * Other knobs: SIM_FIRST_SEED (start of the range), SIM_MODE=safety|liveness (force a mode).
+ * Other knobs: SIM_FIRST_SEED (start of the range), SIM_MODE=safety|liveness (force a mode),
+ * SIM_DRIVER_BUG=apply-before-conf (drive the core in driver/raft-node.ts's apply order, see
+ * 'driver bugs found by the simulator' below).
+ *
+ * Every seed also draws whether and how often nodes compact their logs (so leaders send
+ * snapshots, some lost or refused as temporarily unavailable) and whether an operator changes
+ * the membership (learners join from spare ids, are promoted, voters and learners are removed,
+ * the leader included, removed nodes are shut down).
  */
 const env = process.env;
 const num = (name: string): number | undefined => {
@@ -30,6 +37,10 @@ const first = num('SIM_FIRST_SEED') ?? 1;
 const steps = num('SIM_STEPS');
 const mode = env.SIM_MODE as SimMode | undefined;
 if (mode !== undefined && mode !== 'safety' && mode !== 'liveness') throw new Error(`SIM_MODE must be safety or liveness`);
+const driverBug = env.SIM_DRIVER_BUG ? (env.SIM_DRIVER_BUG as DriverBug) : undefined;
+if (driverBug !== undefined && driverBug !== 'apply-before-conf' && driverBug !== 'skip-fsync') {
+  throw new Error('SIM_DRIVER_BUG must be apply-before-conf or skip-fsync');
+}
 
 const seeds = single !== undefined ? [single] : Array.from({ length: count }, (_, i) => first + i);
 
@@ -41,13 +52,28 @@ const seeds = single !== undefined ? [single] : Array.from({ length: count }, (_
  */
 const KNOWN_CORE_BUG_SEEDS: ReadonlySet<number> = new Set<number>([]);
 
+/**
+ * KNOWN CORE LIVENESS BUG — seeds that deadlock after a leader removes itself from a two-voter
+ * membership (see 'core bugs found by the simulator' below). None is in the CI range; listed so
+ * that long runs (SIM_SEEDS=...) report new failures only. `SIM_SEED=4644 npx jest
+ * libs/raft/src/raft-core.simulation` still runs (and fails). Empty this list when fixed.
+ */
+const KNOWN_REMOVED_LEADER_DEADLOCK_SEEDS: ReadonlySet<number> = new Set<number>([4644]);
+const skipped = (s: number) => single === undefined && (KNOWN_CORE_BUG_SEEDS.has(s) || KNOWN_REMOVED_LEADER_DEADLOCK_SEEDS.has(s));
+
 function optionsFor(seed: number): SimOptions {
-  const replay = [`SIM_SEED=${seed}`, steps !== undefined ? `SIM_STEPS=${steps}` : '', mode ? `SIM_MODE=${mode}` : '']
+  const replay = [
+    `SIM_SEED=${seed}`,
+    steps !== undefined ? `SIM_STEPS=${steps}` : '',
+    mode ? `SIM_MODE=${mode}` : '',
+    driverBug ? `SIM_DRIVER_BUG=${driverBug}` : '',
+  ]
     .filter(Boolean)
     .join(' ');
   return drawOptions(seed, {
     ...(steps !== undefined ? { steps } : {}),
     ...(mode !== undefined ? { mode } : {}),
+    ...(driverBug !== undefined ? { driverBug } : {}),
     replay: `${replay} npx jest libs/raft/src/raft-core.simulation`,
   });
 }
@@ -60,13 +86,16 @@ describe(`${RaftCore.name} simulation`, () => {
   const known = seeds.filter((s) => KNOWN_CORE_BUG_SEEDS.has(s));
   if (known.length > 0) it.skip.each(known)('seed %i (KNOWN CORE BUG: stale-term positive ack)', () => undefined);
 
-  it.each(seeds.filter((s) => !KNOWN_CORE_BUG_SEEDS.has(s)))('seed %i', (seed) => {
+  const deadlocks = seeds.filter((s) => single === undefined && KNOWN_REMOVED_LEADER_DEADLOCK_SEEDS.has(s));
+  if (deadlocks.length > 0) it.skip.each(deadlocks)('seed %i (KNOWN CORE BUG: removed-leader deadlock)', () => undefined);
+
+  it.each(seeds.filter((s) => !skipped(s)))('seed %i', (seed) => {
     const opts = optionsFor(seed);
     const result = new ClusterSimulator(opts).run();
     results.push({ seed, mode: opts.mode, result });
   });
 
-  it('exercised elections, writes, reads, crashes and recoveries', () => {
+  it('exercised elections, writes, reads, crashes, recoveries, snapshots and membership changes', () => {
     if (results.length < 100) return; // a replay of one seed proves nothing in aggregate
     const sum = (f: (r: SimResult) => number) => results.reduce((s, r) => s + f(r.result), 0);
     const liveness = results.filter((r) => r.mode === 'liveness');
@@ -75,6 +104,11 @@ describe(`${RaftCore.name} simulation`, () => {
     expect(sum((r) => r.readsAcked)).toBeGreaterThan(0);
     expect(sum((r) => r.restarts)).toBeGreaterThan(0);
     expect(liveness.length).toBeGreaterThan(0);
+    expect(sum((r) => r.compactions)).toBeGreaterThan(results.length);
+    expect(sum((r) => r.snapshotsInstalled)).toBeGreaterThan(results.length / 2);
+    expect(sum((r) => r.confChanges)).toBeGreaterThan(results.length);
+    expect(sum((r) => r.joined)).toBeGreaterThan(results.length / 2);
+    expect(sum((r) => r.retired)).toBeGreaterThan(0);
     for (const r of liveness) expect(r.result.recoveredIn).toBeDefined();
   });
 });
@@ -115,6 +149,34 @@ describe('simulation self-test', () => {
 });
 
 /**
+ * DRIVER BUG FOUND BY THE SIMULATOR — in driver/raft-node.ts (which this branch must not edit),
+ * reproduced here by driving the core in that driver's order.
+ *
+ * Replay: SIM_SEED=2367 SIM_DRIVER_BUG=apply-before-conf npx jest libs/raft/src/raft-core.simulation
+ *
+ * `RaftNode.handle` applies all of a Ready's committed entries to the state machine (in memory)
+ * and only then calls `applyConfChange` for its conf entries, storing each result in the log
+ * view (`confOps`). A leader's `applyConfChange` probes members at once (`sendAppend`); a member
+ * behind the compacted prefix gets a snapshot, which `DurableLogView.snapshot()` makes on demand
+ * from the state machine — already at the conf entry's index or later — with the view's
+ * membership, still the one from before that entry. The snapshot says "index i, membership of
+ * i - 1": here node 4 applies `removeNode 3` at 6 and ships node 5 a snapshot at 6 that still
+ * lists 3 as a voter. Node 5 then counts 3 towards its quorums until some later change happens
+ * to fix it, and passes the snapshot on (`remember`). Each such snapshot can leave a replica
+ * with a phantom voter; two of them break the quorum overlap of one-at-a-time changes.
+ * Fix (driver): for each committed entry in order, call applyConfChange (and update the view)
+ * before the state machine applies that entry, as sim-node.ts does by default.
+ */
+describe('driver bugs found by the simulator', () => {
+  it('a snapshot made inside applyConfChange carries the membership of its own index (seed 2367, driver order)', () => {
+    const opts = drawOptions(2367, { driverBug: 'apply-before-conf', replay: 'SIM_SEED=2367 SIM_DRIVER_BUG=apply-before-conf (driver order)' });
+    expect(() => new ClusterSimulator(opts).run()).toThrow(/membership: 4 sent a snapshot at 6 with membership voters \[1,2,3,4,5\]/);
+    // The contract's order (sim-node.ts default) runs the same seed cleanly.
+    expect(() => new ClusterSimulator(drawOptions(2367)).run()).not.toThrow();
+  });
+});
+
+/**
  * CORE BUGS FOUND BY THE SIMULATOR — skipped until fixed in raft-core.ts (which this branch
  * must not edit). Unskip when the fix lands.
  */
@@ -145,6 +207,25 @@ describe('core bugs found by the simulator (skipped until fixed)', () => {
    * its own divergent entry, and a false match can count towards a quorum. etcd answers with
    * an empty MsgAppResp (index 0), which carries the term and claims nothing.
    */
+  /**
+   * Replay: SIM_SEED=4644 npx jest libs/raft/src/raft-core.simulation (liveness mode fails).
+   * Voters {1, 2}; leader 2 removes itself. The removal (at 264/265) commits with 1's ack; 2 has
+   * already appended a client write after it (266, its term). 2 applies the removal and steps
+   * down (StepDownOnRemoval) and never campaigns again; the append that carried the new commit
+   * index to 1 was lost. 1 never learns that the removal committed, so it keeps membership {1, 2}
+   * and needs 2's vote; 2 refuses it, since 1's log (last 265) is behind its own (266). Neither
+   * can ever lead: the one-voter membership {1} is stuck for good, with a quorum of it healthy.
+   * Possible fixes (core): a leader removing itself keeps leading until the followers have
+   * heard the commit of its removal (or hands leadership over first, as etcd recommends via
+   * transfer); or a node that applied its own removal answers vote requests from a member
+   * regardless of its uncommitted tail; or a removed leader truncates nothing but sends a
+   * final commit broadcast. Until then the operator should transfer leadership before
+   * removing the leader.
+   */
+  it.skip('a leader that removes itself from two voters leaves the other able to lead (seed 4644)', () => {
+    expect(() => new ClusterSimulator(drawOptions(4644)).run()).not.toThrow();
+  });
+
   it('a stale-term append is not answered with a positive ack of our last index (seed 106020)', () => {
     // Node 1 led term 2 (writing (2, t2)) and now leads term 3.
     const s1 = MemoryStorage.from([entry(1, 1), entry(2, 2, 'new')], { term: 2 });

@@ -1,6 +1,8 @@
-import type { Entry, Message, NodeId } from '../../types';
+import { applyChange } from '../../conf-change';
+import type { ConfState, Entry, Message, NodeId } from '../../types';
 import { EventQueue, type EventKind, type SimEvent } from './event-queue';
 import { GhostObserver } from './ghost-observer';
+import { MembershipWorkload, type MembershipHost } from './membership';
 import { Prng } from './prng';
 import { SimNetwork } from './sim-network';
 import { SimNode, type NodeHost } from './sim-node';
@@ -20,6 +22,11 @@ export interface SimResult {
   readonly writesAcked: number;
   readonly readsAcked: number;
   readonly restarts: number;
+  readonly snapshotsInstalled: number;
+  readonly compactions: number;
+  readonly confChanges: number;
+  readonly joined: number;
+  readonly retired: number;
   /** Liveness mode: simulated ms from the heal to the liveness goal. */
   readonly recoveredIn?: number;
 }
@@ -39,12 +46,13 @@ const decoder = new TextDecoder();
  * broken (down, isolated, or cut in one direction), and requires within 10 max election timeouts
  * exactly one leader in the core and a new proposal applied on every core node.
  */
-export class ClusterSimulator implements NodeHost {
+export class ClusterSimulator implements NodeHost, MembershipHost {
   readonly queue = new EventQueue();
   readonly observer: GhostObserver;
   readonly nodes: SimNode[];
   readonly network: SimNetwork;
   private readonly workload: Workload;
+  private readonly membership: MembershipWorkload;
   private readonly ids: NodeId[];
   private readonly nemesis: Prng;
   private readonly deferred: SimEvent[][];
@@ -55,23 +63,25 @@ export class ClusterSimulator implements NodeHost {
   private partitionGen = 0;
   private coreNodes: number[] = [];
   private readonly inCore: boolean[];
-  private markerApplied: boolean[];
+  /** Index of the first liveness marker applied anywhere (a committed entry); 0 until then. */
+  private markerIndex = 0;
   private healedAt = 0;
   private recoveredAt = -1;
   private readonly notes: string[] = [];
 
   constructor(readonly opts: SimOptions) {
     const root = new Prng(opts.seed);
-    const n = opts.nodes;
+    // Founders 1..nodes; spare ids after them join through membership changes.
+    const founders = Array.from({ length: opts.nodes }, (_, i) => String(i + 1));
+    const n = opts.nodes + opts.membership.spares;
     this.ids = Array.from({ length: n }, (_, i) => String(i + 1));
     // With a deliberately broken driver, the direct ack-vs-fsync check is off so that the
     // Raft-level properties have to catch the consequences.
-    this.observer = new GhostObserver(this.ids, { checkAcks: opts.driverBug === undefined });
+    this.observer = new GhostObserver(this.ids, { checkAcks: opts.driverBug !== 'skip-fsync', voters: founders });
     this.nemesis = root.fork('nemesis');
     this.deferred = this.ids.map(() => []);
     this.pauseGen = new Array<number>(n).fill(0);
     this.inCore = new Array<boolean>(n).fill(false);
-    this.markerApplied = new Array<boolean>(n).fill(false);
     const driftRng = root.fork('drift');
     this.nodes = this.ids.map((id, i) => {
       const drift = driftRng.between(-opts.maxDrift, opts.maxDrift);
@@ -79,19 +89,21 @@ export class ClusterSimulator implements NodeHost {
         {
           id,
           n: i,
-          peers: this.ids,
           electionTicks: opts.electionTicks,
           heartbeatTicks: opts.heartbeatTicks,
           tickInterval: opts.tickMs * (1 + drift),
           disk: opts.disk,
-          skipFsync: opts.driverBug === 'skip-fsync',
+          compaction: opts.compaction,
+          driverBug: opts.driverBug,
         },
         this,
         root.fork(`core-${id}`),
         root.fork(`disk-${id}`),
         root.fork(`tick-${id}`),
+        root.fork(`driver-${id}`),
       );
     });
+    for (const node of this.nodes.slice(0, opts.nodes)) node.bootstrap = { voters: founders, learners: [] };
     this.network = new SimNetwork(
       n,
       this.queue,
@@ -101,6 +113,7 @@ export class ClusterSimulator implements NodeHost {
       (id) => Number(id) - 1,
     );
     this.workload = new Workload(this.queue, this.nodes, this.observer, root.fork('workload'), opts.workload);
+    this.membership = new MembershipWorkload(this, root.fork('membership'), opts.membership, opts.nodes);
   }
 
   // ------------------------------------------------------------------ NodeHost
@@ -113,8 +126,7 @@ export class ClusterSimulator implements NodeHost {
     if (e.type !== 'normal') return;
     const value = decoder.decode(e.data);
     if (value === MARKER) {
-      const n = Number(id) - 1;
-      if (this.phase === 'liveness' && this.inCore[n]) this.markerApplied[n] = true;
+      if (this.phase === 'liveness' && this.markerIndex === 0) this.markerIndex = e.index;
       return;
     }
     this.workload.applied(value);
@@ -125,15 +137,52 @@ export class ClusterSimulator implements NodeHost {
     this.workload.readAnswered(ctx);
   }
 
+  // ------------------------------------------------------------------ MembershipHost
+
+  leader(): SimNode | undefined {
+    let best: SimNode | undefined;
+    let term = -1;
+    for (const x of this.nodes) {
+      const st = x.core !== null && x.pausedUntil <= this.queue.now ? x.core.status() : null;
+      if (st !== null && st.role === 'leader' && st.term > term) {
+        best = x;
+        term = st.term;
+      }
+    }
+    return best;
+  }
+
+  join(n: number, bootstrap: ConfState): void {
+    const node = this.nodes[n];
+    node.bootstrap = bootstrap;
+    node.start();
+    this.checkNode(n);
+    this.note(`join ${node.id} (bootstrap voters ${bootstrap.voters.join(',')} learners ${bootstrap.learners.join(',')})`);
+  }
+
+  retire(n: number): void {
+    const node = this.nodes[n];
+    if (node.up) this.crash(n);
+    node.retired = true;
+    this.note(`retire ${node.id}`);
+  }
+
+  /** Nodes whose process exists (started once, not retired): the ones faults and clients reach. */
+  private existing(): number[] {
+    return this.nodes.filter((x) => x.bootstrap !== null && !x.retired).map((x) => x.n);
+  }
+
   // ------------------------------------------------------------------ running
 
   run(): SimResult {
     try {
       for (const node of this.nodes) {
+        if (node.bootstrap === null) continue;
         node.start();
         this.checkNode(node.n);
       }
       this.workload.start();
+      this.membership.start();
       this.scheduleNemesis();
       this.loop();
     } catch (err) {
@@ -147,6 +196,11 @@ export class ClusterSimulator implements NodeHost {
       writesAcked: this.workload.stats.writesAcked,
       readsAcked: this.workload.stats.readsAcked,
       restarts: this.nodes.reduce((s, x) => s + x.restarts, 0),
+      snapshotsInstalled: this.observer.stats.snapshotsInstalled,
+      compactions: this.observer.stats.compactions,
+      confChanges: this.observer.stats.confChanges,
+      joined: this.membership.stats.joined,
+      retired: this.membership.stats.retired,
       recoveredIn: this.recoveredAt >= 0 ? this.recoveredAt - this.healedAt : undefined,
     };
   }
@@ -215,8 +269,8 @@ export class ClusterSimulator implements NodeHost {
   private injectFault(kind: FaultKind): void {
     const rng = this.nemesis;
     const f = this.opts.faults;
-    const n = this.nodes.length;
-    const all = this.nodes.map((x) => x.n);
+    const all = this.existing();
+    const n = all.length;
     switch (kind) {
       case 'partition': {
         if (n < 2) return;
@@ -300,7 +354,7 @@ export class ClusterSimulator implements NodeHost {
           'fault',
           node.n,
           () => {
-            if (this.phase !== 'faults' || node.up || node.incarnation !== inc) return;
+            if (this.phase !== 'faults' || node.up || node.retired || node.incarnation !== inc) return;
             this.restart(node.n);
           },
           () => `restart ${node.id}`,
@@ -350,7 +404,7 @@ export class ClusterSimulator implements NodeHost {
     this.note(`resume ${node.id}`);
   }
 
-  private note(s: string): void {
+  note(s: string): void {
     if (this.opts.traceLength <= 0) return;
     this.notes.push(`t=${this.queue.now.toFixed(2)} ${s}`);
     if (this.notes.length > 12) this.notes.shift();
@@ -358,25 +412,52 @@ export class ClusterSimulator implements NodeHost {
 
   // ------------------------------------------------------------------ liveness
 
-  /** Raft.md §3.2 liveness mode: heal a core quorum, leave the rest broken. */
+  /**
+   * Raft.md §3.2 liveness mode: heal a core, leave the rest broken. The membership stops
+   * changing; the core is a majority of the current membership, and also of every membership
+   * that may still take effect: an uncommitted conf entry in some log, and the older ones a
+   * core member may still hold (it elects and commits with its own until it applies more).
+   */
   private beginLiveness(): void {
     this.phase = 'liveness';
+    this.membership.stop();
     this.healedAt = this.queue.now;
     const rng = this.nemesis.fork('liveness');
-    const all = this.nodes.map((x) => x.n);
-    const quorum = Math.floor(all.length / 2) + 1;
-    this.coreNodes = rng.shuffle(all).slice(0, quorum).sort((a, b) => a - b);
-    for (const c of this.coreNodes) this.inCore[c] = true;
-    this.markerApplied = new Array<boolean>(all.length).fill(false);
-    this.network.makeReliable(this.coreNodes);
-    this.workload.targets = all;
-    for (const c of this.coreNodes) {
-      if (this.nodes[c].pausedUntil > 0) this.resume(c);
-      if (!this.nodes[c].up) this.restart(c);
-      this.checkNode(c);
+    const obs = this.observer;
+    const committed = obs.committedConf;
+    const pending = obs.pendingConfChanges();
+    if (this.membership.lastAccepted !== null) pending.push(this.membership.lastAccepted);
+    const confs: ConfState[] = [committed, ...pending.map((cc) => applyChange(committed, cc))];
+    const idx = (id: NodeId) => Number(id) - 1;
+    const core = new Set<number>();
+    const seen = new Set<number>();
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const conf of confs) {
+        const voters = conf.voters.map(idx);
+        let have = voters.filter((v) => core.has(v)).length;
+        for (const v of rng.shuffle(voters)) {
+          if (2 * have > voters.length) break;
+          if (core.has(v)) continue;
+          core.add(v);
+          have++;
+          grew = true;
+        }
+      }
+      for (const c of core) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        this.healCoreNode(c);
+        // The memberships this member may still act on: its own, and every later committed one.
+        confs.push(...obs.confsSince(this.nodes[c].applied));
+      }
     }
+    this.coreNodes = [...core].sort((a, b) => a - b);
+    for (const c of this.coreNodes) this.inCore[c] = true;
+    this.network.makeReliable(this.coreNodes);
+    this.workload.targets = this.coreNodes;
     const modes: string[] = [];
-    for (const x of all) {
+    for (const x of this.existing()) {
       if (this.inCore[x]) continue;
       const mode = rng.pick(['down', 'isolated', 'deaf', 'mute'] as const);
       modes.push(`${x + 1}:${mode}`);
@@ -393,7 +474,10 @@ export class ClusterSimulator implements NodeHost {
         this.network.setBlocked(x, c, mode === 'isolated' || mode === 'mute');
       }
     }
-    this.note(`liveness: core ${this.coreNodes.map((c) => c + 1).join(',')}; others ${modes.join(' ') || 'none'}`);
+    this.note(
+      `liveness: core ${this.coreNodes.map((c) => c + 1).join(',')} (voters ${committed.voters.join(',')}); ` +
+        `others ${modes.join(' ') || 'none'}`,
+    );
     const o = this.opts;
     const maxElectionTimeout = 2 * o.electionTicks * o.tickMs * (1 + o.maxDrift);
     const bound = 10 * maxElectionTimeout;
@@ -403,10 +487,12 @@ export class ClusterSimulator implements NodeHost {
       -1,
       () => {
         if (this.phase !== 'liveness') return;
+        const leaders = this.coreNodes.filter((c) => this.nodes[c].core?.status().role === 'leader');
         throw new Error(
           `liveness: within ${bound.toFixed(0)}ms (10 max election timeouts) of healing core ` +
             `${this.coreNodes.map((c) => c + 1).join(',')}, the core did not get exactly one leader and ` +
-            `the marker applied everywhere (applied on ${this.coreNodes.filter((c) => this.markerApplied[c]).map((c) => c + 1).join(',') || 'none'})`,
+            `the marker applied on its members (leaders ${leaders.map((c) => c + 1).join(',') || 'none'}, ` +
+            `marker at ${this.markerIndex || 'none'}, applied on ${this.coreNodes.filter((c) => this.markerIndex > 0 && this.nodes[c].applied >= this.markerIndex).map((c) => c + 1).join(',') || 'none'})`,
         );
       },
       () => 'liveness deadline',
@@ -414,7 +500,16 @@ export class ClusterSimulator implements NodeHost {
     this.probe(o.electionTicks * o.tickMs);
   }
 
-  /** Proposes the marker at the core's leader (or any core node) until every core node applied it. */
+  /** A core node runs, unpaused (a retired one is brought back: its disk is intact). */
+  private healCoreNode(c: number): void {
+    const node = this.nodes[c];
+    node.retired = false;
+    if (node.pausedUntil > 0) this.resume(c);
+    if (!node.up) this.restart(c);
+    this.checkNode(c);
+  }
+
+  /** Proposes the marker at the core's leader (or any core node) until the goal is reached. */
   private probe(every: number): void {
     this.queue.after(
       every,
@@ -422,22 +517,27 @@ export class ClusterSimulator implements NodeHost {
       -1,
       () => {
         if (this.phase !== 'liveness') return;
-        if (!this.coreNodes.every((c) => this.markerApplied[c])) {
-          const leader = this.coreNodes.find((c) => this.nodes[c].core?.status().role === 'leader');
-          const target = leader ?? this.nemesis.pick(this.coreNodes);
-          this.queue.after(0, 'client', target, () => this.nodes[target].propose(MARKER), () => `propose marker at ${target + 1}`);
-        }
+        const leader = this.coreNodes.find((c) => this.nodes[c].core?.status().role === 'leader');
+        const target = leader ?? this.nemesis.pick(this.coreNodes);
+        this.queue.after(0, 'client', target, () => this.nodes[target].propose(MARKER), () => `propose marker at ${target + 1}`);
         this.probe(every);
       },
       () => 'liveness probe',
     );
   }
 
+  /** Exactly one leader in the core, and every core node in its membership applied the marker. */
   private livenessReached(): boolean {
-    for (const c of this.coreNodes) if (!this.markerApplied[c]) return false;
-    let leaders = 0;
-    for (const c of this.coreNodes) if (this.nodes[c].core?.status().role === 'leader') leaders++;
-    if (leaders !== 1) return false;
+    if (this.markerIndex === 0) return false;
+    const leaders = this.coreNodes.filter((c) => this.nodes[c].core?.status().role === 'leader');
+    if (leaders.length !== 1) return false;
+    const conf = this.nodes[leaders[0]].core!.status().conf;
+    const members = new Set([...conf.voters, ...conf.learners]);
+    for (const c of this.coreNodes) if (members.has(this.ids[c]) && this.nodes[c].applied < this.markerIndex) return false;
+    const inCore = conf.voters.filter((v) => this.inCore[Number(v) - 1]).length;
+    if (2 * inCore <= conf.voters.length) {
+      throw new Error(`simulator: the core ${this.coreNodes.map((c) => c + 1).join(',')} is not a majority of the leader's voters ${conf.voters.join(',')}`);
+    }
     this.recoveredAt = this.queue.now;
     return true;
   }
@@ -473,12 +573,14 @@ export class ClusterSimulator implements NodeHost {
   private describeNode(x: SimNode): string {
     const core = x.core;
     const core_ = this.inCore[x.n] ? ' (core)' : '';
-    if (core === null) return `${x.id}${core_}: down (restarts ${x.restarts})`;
+    if (x.bootstrap === null) return `${x.id}: spare, never started`;
+    if (core === null) return `${x.id}${core_}: ${x.retired ? 'retired' : 'down'} (restarts ${x.restarts}, durable applied ${x.disk.durableApplied})`;
     const st = core.status();
     const paused = x.pausedUntil > this.queue.now ? ` paused until ${x.pausedUntil.toFixed(1)}` : '';
     return (
       `${x.id}${core_}: ${st.role} term ${st.term} vote ${st.vote} leader ${st.leader} ` +
-      `commit ${st.commit} applied ${st.applied} last ${st.lastIndex}${paused} (restarts ${x.restarts})`
+      `commit ${st.commit} applied ${st.applied} first ${x.disk.firstIndex()} last ${st.lastIndex}${paused} ` +
+      `voters ${st.conf.voters.join(',')} learners ${st.conf.learners.join(',') || '-'} (restarts ${x.restarts})`
     );
   }
 }

@@ -1,4 +1,8 @@
 import type { Entry, HardState, Message } from '../../types';
+import { encodeConfChange } from '../../conf-change';
+import type { ConfChange, ConfState, Snapshot } from '../../types';
+import { rollHash } from './log-hash';
+import { EMPTY_IMAGE, encodeImage } from './sim-state-machine';
 import { GhostObserver, InvariantViolation, type DurableView, type ObservedStatus } from './ghost-observer';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -7,8 +11,18 @@ const hs = (term: number, vote: string | null, commit: number): HardState => ({ 
 const leader = (term: number, lastIndex: number, commit = 0): ObservedStatus => ({ role: 'leader', term, commit, applied: 0, lastIndex });
 const follower = (term: number, lastIndex: number, commit = 0): ObservedStatus => ({ role: 'follower', term, commit, applied: 0, lastIndex });
 
+const ce = (index: number, term: number, cc: ConfChange): Entry => ({ index, term, type: 'conf', data: encodeConfChange(cc) });
+const conf = (voters: string[], learners: string[] = []): ConfState => ({ voters, learners });
+const prefix = (entries: Entry[]) => entries.reduce((h, x) => rollHash(h, x), 0);
+/** A snapshot of `entries` (the committed log from index 1) at its last index. */
+function snapOf(entries: Entry[], c: ConfState, over: Partial<{ hash: number; term: number }> = {}): Snapshot {
+  const last = entries[entries.length - 1];
+  const hash = over.hash ?? prefix(entries);
+  return { meta: { index: last.index, term: over.term ?? last.term, conf: c }, data: encodeImage({ applied: last.index, hash, values: 0 }) };
+}
+
 function durable(hardState: HardState, terms: number[]): DurableView {
-  return { hardState, lastIndex: () => terms.length, term: (i) => (i === 0 ? 0 : terms[i - 1]) };
+  return { hardState, firstIndex: () => 1, lastIndex: () => terms.length, term: (i) => (i === 0 ? 0 : terms[i - 1]) };
 }
 
 /** Each case feeds the observer a history that breaks one property; it must throw. */
@@ -134,12 +148,12 @@ describe(GhostObserver.name, () => {
   describe('term and vote across restarts', () => {
     it('rejects a restart that forgot an fsynced vote', () => {
       sut.synced('1', hs(3, '2', 0));
-      expect(() => sut.boot('1', { hardState: hs(3, null, 0), entries: [], applied: 0, appliedHash: 0 })).toThrow(/restarted with term 3/);
+      expect(() => sut.boot('1', { hardState: hs(3, null, 0), base: { index: 0, term: 0 }, entries: [], conf: null, sm: EMPTY_IMAGE })).toThrow(/restarted with term 3/);
     });
 
     it('rejects a restart that went back in term', () => {
       sut.synced('1', hs(3, null, 0));
-      expect(() => sut.boot('1', { hardState: hs(2, '1', 0), entries: [], applied: 0, appliedHash: 0 })).toThrow(/restarted with term 2/);
+      expect(() => sut.boot('1', { hardState: hs(2, '1', 0), base: { index: 0, term: 0 }, entries: [], conf: null, sm: EMPTY_IMAGE })).toThrow(/restarted with term 2/);
     });
 
     it('rejects a second vote in one term', () => {
@@ -164,6 +178,126 @@ describe(GhostObserver.name, () => {
       sut.readIssued('r1');
       expect(() => sut.readAnswered('2', 'r1', 1)).toThrow(/stale read/);
       sut.readAnswered('2', 'r1', 2);
+    });
+  });
+
+  describe('with snapshots, compaction and membership changes', () => {
+    // Node 1 leads term 1; the committed log is a no-op, 'x', 'remove 3', 'y'.
+    const log = [e(1, 1), e(2, 1, 'x'), ce(3, 1, { type: 'removeNode', node: '3' }), e(4, 1, 'y')];
+    const after = conf(['1', '2']);
+    beforeEach(() => {
+      sut.ready('1', { role: 'leader', term: 1 }, { entries: log, hardState: hs(1, '1', 4) });
+    });
+
+    it('accepts a snapshot whose image, term and membership are the committed ones', () => {
+      const snap = snapOf(log, after);
+      sut.sent('1', { type: 'snap', from: '1', to: '2', term: 1, snapshot: snap }, durable(hs(1, '1', 4), [1, 1, 1, 1]));
+      sut.ready('2', { role: 'follower', term: 1 }, { snapshot: snap, entries: [], hardState: hs(1, null, 4) });
+      sut.installed('2', snap);
+      sut.ready('2', { role: 'follower', term: 1 }, { entries: [e(5, 1, 'z')] });
+    });
+
+    it('rejects a snapshot whose image differs from the committed log (state machine safety)', () => {
+      const snap = snapOf(log, after, { hash: 12345 });
+      expect(() => sut.ready('2', { role: 'follower', term: 1 }, { snapshot: snap, entries: [] })).toThrow(/state machine safety: 2 received a snapshot at \(4/);
+    });
+
+    it('rejects a snapshot sent with the membership of an earlier index', () => {
+      const snap = snapOf(log, conf(['1', '2', '3']));
+      expect(() => sut.sent('1', { type: 'snap', from: '1', to: '2', term: 1, snapshot: snap }, durable(hs(1, '1', 4), []))).toThrow(
+        /membership: 1 sent a snapshot at 4 with membership voters \[1,2,3\].*make voters \[1,2\]/,
+      );
+    });
+
+    it('rejects a snapshot beyond every commit index', () => {
+      const longer = [...log, e(5, 1, 'z')];
+      expect(() => sut.ready('2', { role: 'follower', term: 1 }, { snapshot: snapOf(longer, after), entries: [] })).toThrow(/beyond every commit index/);
+    });
+
+    it('rejects a snapshot install that moves applied backwards', () => {
+      for (const x of log) sut.applied('2', x);
+      const older = snapOf(log.slice(0, 2), conf(['1', '2', '3']));
+      expect(() => sut.installed('2', older)).toThrow(/installed a snapshot at 2 over a state machine that had applied 4/);
+    });
+
+    it('rejects an index applied again after a snapshot install', () => {
+      const snap = snapOf(log, after);
+      sut.ready('2', { role: 'follower', term: 1 }, { snapshot: snap, entries: [] });
+      sut.installed('2', snap);
+      expect(() => sut.applied('2', log[3])).toThrow(/applied index 4 right after 4/);
+    });
+
+    it('rejects a membership applied at an index that the committed conf entries do not make', () => {
+      for (const x of log.slice(0, 2)) sut.applied('2', x);
+      sut.applied('2', log[2]);
+      expect(() => sut.confApplied('2', 3, conf(['1', '2', '3']))).toThrow(/membership: 2 applied membership voters \[1,2,3\] learners \[\] at 3/);
+      sut.confApplied('2', 3, after);
+    });
+
+    it('rejects compaction past the applied index, and accepts it at the applied index', () => {
+      sut.applied('1', log[0]);
+      sut.applied('1', log[1]);
+      expect(() => sut.compacted('1', 3)).toThrow(/compacted its log to 3, beyond its applied index 2/);
+      sut.compacted('1', 2);
+    });
+
+    it('checks Leader Completeness against a compacted prefix by the committed hashes', () => {
+      // Node 2 installed the snapshot at 4, so its log starts after the committed prefix.
+      const snap = snapOf(log, after);
+      sut.ready('2', { role: 'follower', term: 1 }, { snapshot: snap, entries: [], hardState: hs(1, null, 4) });
+      sut.installed('2', snap);
+      sut.sent('1', { type: 'voteResp', from: '1', to: '2', term: 2, reject: false }, durable(hs(2, '2', 4), [1, 1, 1, 1]));
+      sut.afterEvent('2', { role: 'leader', term: 2, commit: 4, applied: 4, lastIndex: 4, conf: after });
+    });
+
+    it('rejects a node that campaigns after applying its own removal', () => {
+      for (const x of log.slice(0, 3)) sut.applied('3', x);
+      const pre: Message = { type: 'preVote', from: '3', to: '1', term: 2, index: 4, logTerm: 1, transfer: false };
+      expect(() => sut.sent('3', pre, durable(hs(1, null, 3), [1, 1, 1]))).toThrow(/3 campaigns \(preVote, term 2\) after applying its own removal at 3/);
+    });
+
+    it('rejects a removed node that becomes leader', () => {
+      for (const x of log.slice(0, 3)) sut.applied('3', x);
+      sut.ready('3', { role: 'follower', term: 1 }, { entries: log });
+      expect(() => sut.afterEvent('3', { role: 'leader', term: 2, commit: 3, applied: 3, lastIndex: 4 })).toThrow(/3 leads term 2 after applying its own removal/);
+    });
+
+    it('rejects a leader elected without a majority of its own voters (election safety across membership changes)', () => {
+      // Node 2, with the new membership {1, 2}, claims term 2 on its own vote alone.
+      sut.ready('2', { role: 'follower', term: 1 }, { entries: log, hardState: hs(1, null, 4) });
+      expect(() => sut.afterEvent('2', { role: 'leader', term: 2, commit: 4, applied: 4, lastIndex: 4, conf: after })).toThrow(
+        /election safety: 2 leads term 2 with votes from 2 only, not a majority of its voters 1,2/,
+      );
+    });
+
+    it('rejects a leader that is not a voter of its own membership', () => {
+      expect(() => sut.afterEvent('3', { role: 'leader', term: 2, commit: 0, applied: 0, lastIndex: 0, conf: after })).toThrow(/is not a voter/);
+    });
+
+    it('rejects a second conf entry while the first is uncommitted', () => {
+      const two = [e(5, 1), ce(6, 1, { type: 'addLearner', node: '4' }), ce(7, 1, { type: 'addVoter', node: '4' })];
+      expect(() => sut.ready('1', { role: 'leader', term: 1 }, { entries: two })).toThrow(/two changes pending/);
+    });
+
+    it('rejects a restart whose compacted prefix is not the committed log', () => {
+      expect(() =>
+        sut.boot('2', { hardState: hs(2, null, 4), base: { index: 4, term: 2 }, entries: [], conf: after, sm: { applied: 4, hash: prefix(log), values: 2 } }),
+      ).toThrow(/recovered a compacted prefix up to \(4, term 2\)/);
+    });
+
+    it('rejects a restart with a state machine image that is not the committed log at its index', () => {
+      expect(() =>
+        sut.boot('2', { hardState: hs(1, null, 4), base: { index: 4, term: 1 }, entries: [], conf: after, sm: { applied: 4, hash: 7, values: 2 } }),
+      ).toThrow(/recovered a state machine at 4/);
+    });
+
+    it('checks a follower ack below its compacted prefix against the committed log', () => {
+      const snap = snapOf(log, after);
+      sut.afterEvent('1', { role: 'leader', term: 1, commit: 4, applied: 0, lastIndex: 4 });
+      sut.ready('2', { role: 'follower', term: 1 }, { snapshot: snap, entries: [], hardState: hs(1, null, 4) });
+      const ack: Message = { type: 'appResp', from: '2', to: '1', term: 1, index: 3, reject: false, rejectHint: 0, logTerm: 0 };
+      const disk: DurableView = { hardState: hs(1, null, 4), firstIndex: () => 5, lastIndex: () => 4, term: (i) => (i === 4 ? 1 : undefined) };
+      sut.sent('2', ack, disk);
     });
   });
 });

@@ -37,4 +37,27 @@ describe(SimDisk.name, () => {
     sut.sync();
     expect([sut.term(1), sut.term(2), sut.term(3)]).toEqual([1, 2, undefined]);
   });
+
+  it('installs a snapshot (log, base, membership, state machine) and compacts in atomic batches', () => {
+    const sut = new SimDisk(new Prng(1), latency);
+    const conf = { voters: ['1', '2'], learners: [] };
+    sut.write({ entries: [e(1, 1), e(2, 1), e(3, 1)], sm: { applied: 2, hash: 9, values: 1 }, conf });
+    sut.write({ compact: { index: 2, term: 1 } });
+    sut.sync();
+    expect([sut.firstIndex(), sut.lastIndex(), sut.term(1), sut.term(2), sut.term(3)]).toEqual([3, 3, undefined, 1, 1]);
+    sut.write({ snapshot: { base: { index: 5, term: 2 }, conf, sm: { applied: 5, hash: 7, values: 3 } }, entries: [e(6, 2)] });
+    sut.sync();
+    const rec = sut.recover();
+    expect(rec.base).toEqual({ index: 5, term: 2 });
+    expect(rec.entries.map((x) => x.index)).toEqual([6]);
+    expect(rec.sm.applied).toBe(5);
+    expect(rec.conf).toEqual(conf);
+  });
+
+  it('refuses a compaction past the durable applied index', () => {
+    const sut = new SimDisk(new Prng(1), latency);
+    sut.write({ entries: [e(1, 1), e(2, 1)], sm: { applied: 1, hash: 1, values: 0 } });
+    sut.write({ compact: { index: 2, term: 1 } });
+    expect(() => sut.sync()).toThrow(/beyond the applied index 1/);
+  });
 });

@@ -1,16 +1,29 @@
-import type { Entry, HardState } from '../../types';
+import type { ConfState, Entry, HardState } from '../../types';
 import type { DurableView, RecoveredState } from './ghost-observer';
 import type { Prng } from './prng';
+import { EMPTY_IMAGE, type SmImage } from './sim-state-machine';
+
+/** Index and term of the last entry compacted away (or covered by an installed snapshot). */
+export interface LogBase {
+  readonly index: number;
+  readonly term: number;
+}
 
 /**
- * One atomic write batch (a LevelDB `batch()`): entries overwrite the log from entries[0].index
- * on; the hard state and the applied point replace the stored ones.
- * Later: a `snapshot` field (install + truncate in the same batch).
+ * One atomic write batch (a LevelDB `batch()`), applied in this order, as the real driver builds
+ * it (driver/raft-node.ts `handle`): an installed `snapshot` replaces the log (nothing kept
+ * after it), the base, the membership and the state machine; `entries` overwrite the log from
+ * entries[0].index on; `hardState` replaces the stored one; `sm` is the state machine's image
+ * after the applied entries and `conf` the membership returned by applyConfChange, both as of
+ * that applied index; `compact` drops the log up to an applied index.
  */
 export interface DiskWrite {
+  readonly snapshot?: { readonly base: LogBase; readonly conf: ConfState; readonly sm: SmImage };
   readonly hardState?: HardState;
   readonly entries?: readonly Entry[];
-  readonly applied?: { readonly index: number; readonly hash: number };
+  readonly sm?: SmImage;
+  readonly conf?: ConfState;
+  readonly compact?: LogBase;
 }
 
 export interface DiskLatency {
@@ -27,16 +40,19 @@ export interface DiskLatency {
 /**
  * A node's disk: a durable image plus a volatile buffer of writes not yet fsynced (the page
  * cache). A sync moves every buffered write, in order, to the durable image (fsync of an
- * append-only log). A crash drops the buffer, except possibly a random prefix of it (the OS
+ * append-only store). A crash drops the buffer, except possibly a random prefix of it (the OS
  * flushed some pages on its own); writes are atomic batches, so there are no torn batches.
- * The durable image is what the ghost observer checks acks against (DurableView).
+ * The durable image holds the hard state, the log after its base, the membership and the state
+ * machine's image at its applied index. It is what the ghost observer checks acks against.
  */
 export class SimDisk implements DurableView {
   hardState: HardState = { term: 0, vote: null, commit: 0 };
-  /** entries[i - 1] is the entry at index i. */
+  private base: LogBase = { index: 0, term: 0 };
+  /** entries[i - base.index - 1] is the entry at index i. */
   private entries: Entry[] = [];
-  private applied = 0;
-  private appliedHash = 0;
+  /** null until a membership was applied or installed (the node's bootstrap one is used). */
+  private conf: ConfState | null = null;
+  private sm: SmImage = EMPTY_IMAGE;
   private buffer: DiskWrite[] = [];
   readonly stats = { writes: 0, syncs: 0, lostOnCrash: 0 };
 
@@ -77,29 +93,55 @@ export class SimDisk implements DurableView {
 
   /** What a restarting process reads back. */
   recover(): RecoveredState {
-    return { hardState: { ...this.hardState }, entries: [...this.entries], applied: this.applied, appliedHash: this.appliedHash };
+    return { hardState: { ...this.hardState }, base: this.base, entries: [...this.entries], conf: this.conf, sm: this.sm };
+  }
+
+  /** The state machine's applied index that survives a crash right now. */
+  get durableApplied(): number {
+    return this.sm.applied;
+  }
+
+  firstIndex(): number {
+    return this.base.index + 1;
   }
 
   lastIndex(): number {
-    return this.entries.length;
+    return this.base.index + this.entries.length;
   }
 
+  /** undefined below the base (compacted) and beyond the log. */
   term(index: number): number | undefined {
-    if (index === 0) return 0;
-    return this.entries[index - 1]?.term;
+    if (index === this.base.index) return this.base.term;
+    if (index < this.base.index) return undefined;
+    return this.entries[index - this.base.index - 1]?.term;
   }
 
   private makeDurable(w: DiskWrite): void {
+    if (w.snapshot !== undefined) {
+      this.base = w.snapshot.base;
+      this.entries = [];
+      this.conf = w.snapshot.conf;
+      this.sm = w.snapshot.sm;
+    }
     if (w.entries !== undefined && w.entries.length > 0) {
-      const from = w.entries[0].index;
-      if (from > this.entries.length + 1) throw new Error(`disk: gap, last ${this.entries.length}, write at ${from}`);
-      this.entries.length = from - 1;
-      for (const e of w.entries) this.entries.push(e);
+      // Entries at or below the base are already covered by it.
+      const fresh = w.entries.filter((e) => e.index > this.base.index);
+      if (fresh.length > 0) {
+        const from = fresh[0].index;
+        if (from > this.lastIndex() + 1) throw new Error(`disk: gap, last ${this.lastIndex()}, write at ${from}`);
+        this.entries.length = from - this.base.index - 1;
+        for (const e of fresh) this.entries.push(e);
+      }
     }
     if (w.hardState !== undefined) this.hardState = w.hardState;
-    if (w.applied !== undefined) {
-      this.applied = w.applied.index;
-      this.appliedHash = w.applied.hash;
+    if (w.sm !== undefined) this.sm = w.sm;
+    if (w.conf !== undefined) this.conf = w.conf;
+    if (w.compact !== undefined && w.compact.index > this.base.index) {
+      const c = w.compact;
+      if (c.index > this.sm.applied) throw new Error(`disk: compaction to ${c.index} beyond the applied index ${this.sm.applied}`);
+      if (this.term(c.index) !== c.term) throw new Error(`disk: compaction to (${c.index}, term ${c.term}) that the log does not hold`);
+      this.entries = this.entries.slice(c.index - this.base.index);
+      this.base = c;
     }
   }
 }

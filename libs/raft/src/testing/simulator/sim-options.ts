@@ -1,8 +1,19 @@
 import type { NetworkOptions } from './sim-network';
 import type { DiskLatency } from './sim-disk';
+import type { CompactionOptions } from './sim-node';
 import { Prng } from './prng';
 
 export type SimMode = 'safety' | 'liveness';
+
+/**
+ * A deliberately broken driver, to prove the checkers catch what follows from it.
+ * 'skip-fsync' never fsyncs (acks still leave after the write), like a store that acks before
+ * its data is durable (raft.md §5 pitfall 7); the direct ack-vs-fsync check is then off.
+ * 'apply-before-conf' applies a Ready's committed entries to the state machine before calling
+ * applyConfChange for its conf entries, as driver/raft-node.ts `handle` does: a snapshot the
+ * core asks for from inside applyConfChange then carries the wrong membership (seed 2367).
+ */
+export type DriverBug = 'skip-fsync' | 'apply-before-conf';
 
 export interface FaultOptions {
   /** Mean time between nemesis actions, ms (Infinity: no faults). */
@@ -26,6 +37,15 @@ export interface WorkloadOptions {
   readonly timeout: number;
 }
 
+export interface MembershipOptions {
+  /** Mean time between membership actions, ms (Infinity: the membership never changes). */
+  readonly meanInterval: number;
+  /** Ids beyond the founding nodes that may join (each at most once: ids are never reused). */
+  readonly spares: number;
+  /** Probability that a removal may take the voters below 3 (down to 1). */
+  readonly shrink: number;
+}
+
 /** Everything that shapes one run; all of it is drawn from the seed (swarm testing). */
 export interface SimOptions {
   readonly seed: number;
@@ -42,16 +62,14 @@ export interface SimOptions {
   readonly disk: DiskLatency;
   readonly faults: FaultOptions;
   readonly workload: WorkloadOptions;
+  readonly compaction: CompactionOptions;
+  readonly membership: MembershipOptions;
   /** Events kept for the failure report. */
   readonly traceLength: number;
   /** Printed in a failure report: the command that replays this run. */
   readonly replay: string;
-  /**
-   * A deliberately broken driver, to prove the checkers catch what follows from it:
-   * 'skip-fsync' never fsyncs (acks still leave after the write), like a store that acks
-   * before its data is durable (raft.md §5 pitfall 7). Only for the checker self-test.
-   */
-  readonly driverBug?: 'skip-fsync';
+  /** A deliberately broken driver (see DriverBug). */
+  readonly driverBug?: DriverBug;
 }
 
 /**
@@ -62,6 +80,7 @@ export function drawOptions(seed: number, over: Partial<SimOptions> = {}): SimOp
   const rng = new Prng(seed).fork('swarm');
   // Knobs added later draw from their own stream, so existing seeds keep replaying the same run.
   const later = new Prng(seed).fork('swarm-2');
+  const third = new Prng(seed).fork('swarm-3');
   const sometimes = (p: number, v: () => number) => (rng.chance(p) ? v() : 0);
   const nodes = rng.pick([1, 2, 3, 3, 3, 3, 4, 5, 5, 5, 5]);
   const intensity = rng.pick(['calm', 'mild', 'rough', 'brutal'] as const);
@@ -104,6 +123,16 @@ export function drawOptions(seed: number, over: Partial<SimOptions> = {}): SimOp
       readRatio: rng.between(0, 0.5),
       timeout: 300,
     },
+    compaction: {
+      chance: third.pick([0, 0.05, 0.2, 0.5]),
+      maxTrailing: third.pick([0, 2, 10, 50]),
+      snapshotUnavailable: third.pick([0, 0, 0.2]),
+    },
+    membership: {
+      meanInterval: third.pick([Infinity, 60, 150, 400]),
+      spares: third.pick([0, 1, 2, 3, 4]),
+      shrink: third.pick([0, 0.05, 0.2]),
+    },
     traceLength: 30,
     replay: `SIM_SEED=${seed} npx jest libs/raft/src/raft-core.simulation`,
     ...over,
@@ -123,6 +152,8 @@ export function describeOptions(o: SimOptions): string {
     `tick=${o.tickMs}ms drift=${f(o.maxDrift)} | net delay=${f(n.minDelay)}+exp(${f(n.meanDelay)}) loss=${f(n.loss)} ` +
     `dup=${f(n.duplicate)} cap=${n.capacity} | disk sync=${f(o.disk.syncMin)}+exp(${f(o.disk.syncMean)}) ` +
     `keepPrefix=${f(o.disk.keepUnsyncedPrefix)} | faults every ~${f(fl.meanInterval)}ms [${weights}] | ` +
-    `clients=${o.workload.clients} reads=${f(o.workload.readRatio)}`
+    `clients=${o.workload.clients} reads=${f(o.workload.readRatio)} | compact=${f(o.compaction.chance)} ` +
+    `trailing<=${o.compaction.maxTrailing} snapUnavailable=${f(o.compaction.snapshotUnavailable)} | ` +
+    `membership every ~${f(o.membership.meanInterval)}ms spares=${o.membership.spares} shrink=${f(o.membership.shrink)}`
   );
 }

@@ -26,8 +26,8 @@ export class Workload {
   private readonly clients: Client[] = [];
   private readonly writes = new Map<string, Client>();
   private readonly reads = new Map<string, Client>();
-  /** Nodes clients may talk to (all by default). */
-  targets: readonly number[];
+  /** Nodes clients may talk to (by default, every node whose process exists). */
+  targets: readonly number[] | null = null;
   readonly stats = { writesAcked: 0, readsAcked: 0, attempts: 0 };
 
   constructor(
@@ -36,8 +36,10 @@ export class Workload {
     private readonly observer: GhostObserver,
     private readonly rng: Prng,
     private readonly opts: WorkloadOptions,
-  ) {
-    this.targets = nodes.map((_, i) => i);
+  ) {}
+
+  private reachable(): readonly number[] {
+    return this.targets ?? this.nodes.filter((x) => x.bootstrap !== null && !x.retired).map((x) => x.n);
   }
 
   start(): void {
@@ -95,7 +97,7 @@ export class Workload {
   private attempt(c: Client): void {
     const attempt = ++c.attempt;
     const op = c.op;
-    const n = this.rng.pick(this.targets);
+    const n = this.rng.pick(this.reachable());
     const node = this.nodes[n];
     this.stats.attempts++;
     if (c.kind === 'read') {
