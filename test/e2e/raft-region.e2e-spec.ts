@@ -174,9 +174,14 @@ describe('Region membership changes', () => {
     await region.client(id, 3).send(new TagResourceCommand({ KeyId: KeyMetadata!.KeyId, Tags: [{ TagKey: 'from', TagValue: 'node-4' }] }));
   });
 
-  it('should remove the leader itself, and go on with a new one among the rest', async () => {
+  it('should remove the leader (which first hands leadership over), and go on with a new one among the rest', async () => {
     const leader = await region.leader();
-    const res = await fetch(`${region.node(leader).endpoint}/_trent/raft/members/${leader}`, { method: 'DELETE' });
+    // The leader hands leadership over rather than remove itself, and names the node to ask.
+    const handed = await fetch(`${region.node(leader).endpoint}/_trent/raft/members/${leader}`, { method: 'DELETE' });
+    expect(handed.status).toBe(409);
+    const successor = ((await handed.json()) as { leader: string }).leader;
+    expect(successor).not.toBe(leader);
+    const res = await fetch(`${region.node(successor).endpoint}/_trent/raft/members/${leader}`, { method: 'DELETE' });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { voters: string[] }).voters).not.toContain(leader);
     region.removed.add(leader);

@@ -104,6 +104,23 @@ async function removeNode(raft: RaftNode, node: string): Promise<AdminReply> {
   const conf = () => raft.status().conf;
   const member = () => conf().voters.includes(node) || conf().learners.includes(node);
   if (!member()) return { status: 404, body: { message: `node ${node} is not a member of this Region` } };
+  if (node === raft.id && conf().voters.length > 1) {
+    // A leader does not remove itself: it hands leadership to the most up-to-date voter, which
+    // then removes it (as etcd does). A leader that removes itself can leave a 2-voter Region
+    // without any possible leader if the commit of its removal never reaches the survivor
+    // (simulator, seed 4644).
+    const progress = raft.status().progress ?? {};
+    const [successor] = conf()
+      .voters.filter((id) => id !== node)
+      .sort((a, b) => (progress[b]?.match ?? 0) - (progress[a]?.match ?? 0));
+    raft.transferLeadership(successor);
+    const moved = await until(() => raft.status().leader === successor, TRANSFER_WAIT_MS);
+    const leader = raft.status().leader;
+    return {
+      status: 409,
+      body: { message: moved ? `node ${node} handed leadership to node ${successor}; ask it to remove node ${node}` : `node ${node} is handing leadership over; ask the new leader`, leader },
+    };
+  }
   const failed = await change(raft, { type: 'removeNode', node }, () => !member());
   return failed ?? { status: 200, body: conf() };
 }

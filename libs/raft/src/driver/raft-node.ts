@@ -272,14 +272,19 @@ export class RaftNode {
     // A snapshot goes first: state machine, log and membership replaced in the same batch.
     if (rd.snapshot) ops.push(...sm.restore(rd.snapshot), ...this.log.installOps(rd.snapshot));
     ops.push(...this.log.opsFor(rd));
-    ops.push(...sm.apply(rd.committed));
+    // Entry by entry, a membership change before the state machine passes its entry: a snapshot
+    // made on demand inside applyConfChange (the leader probing a member behind the compacted
+    // prefix) pairs the state machine before the entry with the membership before it. Applying
+    // every entry first paired the later state with the older membership (simulator, seed 2367).
     const changes: Array<{ cc: ConfChange; conf: ConfState }> = [];
     for (const e of rd.committed) {
-      if (e.type !== 'conf') continue;
-      const cc = decodeConfChange(e.data);
-      const conf = this.core.applyConfChange(cc);
-      ops.push(...this.log.confOps(conf));
-      changes.push({ cc, conf });
+      if (e.type === 'conf') {
+        const cc = decodeConfChange(e.data);
+        const conf = this.core.applyConfChange(cc);
+        ops.push(...this.log.confOps(conf));
+        changes.push({ cc, conf });
+      }
+      ops.push(...sm.apply([e]));
     }
     if (ops.length > 0) await this.opts.store.batch(ops, { sync: rd.mustSync || rd.snapshot !== undefined });
     this.log.stable(rd);
