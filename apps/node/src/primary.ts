@@ -25,6 +25,11 @@ const WORKER_STOP_GRACE_MS = 5_000;
  * has applied them.
  */
 export async function runPrimary(config: NodeConfig): Promise<void> {
+  // Workers accept connections themselves from the shared socket. With node:cluster's default
+  // round-robin the primary accepts and hands each connection over IPC; one handed to a worker
+  // that dies before taking it is neither closed nor passed on, and its client hangs until its
+  // own timeout (seen under repeated worker kills, test/e2e/workers).
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   const log = pino({ level: config.logLevel, base: { region: config.region, node: config.nodeId, role: 'primary' } });
   // Workers read the identities file too; a bad one must stop the node here, not loop worker restarts.
   loadIdentities(config);
