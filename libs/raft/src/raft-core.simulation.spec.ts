@@ -53,12 +53,11 @@ const seeds = single !== undefined ? [single] : Array.from({ length: count }, (_
 const KNOWN_CORE_BUG_SEEDS: ReadonlySet<number> = new Set<number>([]);
 
 /**
- * KNOWN CORE LIVENESS BUG — seeds that deadlock after a leader removes itself from a two-voter
- * membership (see 'core bugs found by the simulator' below). None is in the CI range; listed so
- * that long runs (SIM_SEEDS=...) report new failures only. `SIM_SEED=4644 npx jest
- * libs/raft/src/raft-core.simulation` still runs (and fails). Empty this list when fixed.
+ * Seeds of a known core liveness bug, skipped in long runs so that they report new failures only.
+ * Empty: the removed-leader deadlock (seeds 4644, 10653) is fixed by the commit hint; see
+ * 'core bugs found by the simulator' below.
  */
-const KNOWN_REMOVED_LEADER_DEADLOCK_SEEDS: ReadonlySet<number> = new Set<number>([4644]);
+const KNOWN_REMOVED_LEADER_DEADLOCK_SEEDS: ReadonlySet<number> = new Set<number>([]);
 const skipped = (s: number) => single === undefined && (KNOWN_CORE_BUG_SEEDS.has(s) || KNOWN_REMOVED_LEADER_DEADLOCK_SEEDS.has(s));
 
 function optionsFor(seed: number): SimOptions {
@@ -177,10 +176,9 @@ describe('driver bugs found by the simulator', () => {
 });
 
 /**
- * CORE BUGS FOUND BY THE SIMULATOR — skipped until fixed in raft-core.ts (which this branch
- * must not edit). Unskip when the fix lands.
+ * CORE BUGS FOUND BY THE SIMULATOR, now fixed in raft-core.ts: their regression tests.
  */
-describe('core bugs found by the simulator (skipped until fixed)', () => {
+describe('core bugs found by the simulator', () => {
   const mk = (id: string, storage: MemoryStorage) =>
     new RaftCore({ id, peers: ['1', '2', '3'], electionTicks: 10, heartbeatTicks: 1, random: () => 0, preVote: false }, storage);
   const drain = (core: RaftCore, storage: MemoryStorage): Message[] => {
@@ -215,15 +213,24 @@ describe('core bugs found by the simulator (skipped until fixed)', () => {
    * index to 1 was lost. 1 never learns that the removal committed, so it keeps membership {1, 2}
    * and needs 2's vote; 2 refuses it, since 1's log (last 265) is behind its own (266). Neither
    * can ever lead: the one-voter membership {1} is stuck for good, with a quorum of it healthy.
-   * Possible fixes (core): a leader removing itself keeps leading until the followers have
-   * heard the commit of its removal (or hands leadership over first, as etcd recommends via
-   * transfer); or a node that applied its own removal answers vote requests from a member
-   * regardless of its uncommitted tail; or a removed leader truncates nothing but sends a
-   * final commit broadcast. Until then the operator should transfer leadership before
-   * removing the leader.
+   * Fixed: a node that applied its own removal answers a (pre)vote request with a commitHint
+   * naming its commit index and that entry's term; the voter, holding the same entry, commits up
+   * to it, applies the removal and can lead alone. (The node's admin route also hands leadership
+   * over before a leader is removed, as etcd does.)
    */
-  it.skip('a leader that removes itself from two voters leaves the other able to lead (seed 4644)', () => {
+  it('a leader that removes itself from two voters leaves the other able to lead (seed 4644)', () => {
     expect(() => new ClusterSimulator(drawOptions(4644)).run()).not.toThrow();
+  });
+
+  it('should commit up to a commit hint only when holding the same entry', () => {
+    const s = MemoryStorage.from([entry(1, 1), entry(2, 1), entry(3, 2)], { term: 2 });
+    const core = mk('1', s);
+    core.step({ type: 'commitHint', from: '2', to: '1', term: 0, index: 3, logTerm: 1 });
+    expect(core.status().commit).toBe(0);
+    core.step({ type: 'commitHint', from: '2', to: '1', term: 0, index: 3, logTerm: 2 });
+    expect(core.status().commit).toBe(3);
+    core.step({ type: 'commitHint', from: '2', to: '1', term: 0, index: 9, logTerm: 2 });
+    expect(core.status().commit).toBe(3);
   });
 
   it('a stale-term append is not answered with a positive ack of our last index (seed 106020)', () => {

@@ -267,6 +267,10 @@ export class RaftCore {
         // Elsewhere it is dropped without notice: the client retries (1.3 item 16).
       } else if (m.type === 'readIndex') {
         if (this.role === 'leader') this.handleReadIndex({ index: 0, ctx: m.ctx, from: m.from });
+      } else if (m.type === 'commitHint') {
+        // Sound whatever our role: the sender's commit index covers only committed entries, and
+        // holding the same (index, term) means holding the same prefix.
+        if (m.index > this.log.committed && this.log.matchTerm(m.index, m.logTerm)) this.log.commitTo(m.index);
       }
       return;
     }
@@ -579,6 +583,12 @@ export class RaftCore {
    * election may never finish (etcd-io/etcd#7625).
    */
   private handleVote(m: VoteMessage): void {
+    if (!this.voters.has(this.id) && !this.learners.has(this.id) && this.log.committed > 0) {
+      // Removed: we never vote again, but a voter that still counts us may lack the commit of
+      // our removal (seed 4644); tell it what is committed.
+      const logTerm = this.log.term(this.log.committed);
+      if (typeof logTerm === 'number') this.send({ type: 'commitHint', from: this.id, to: m.from, term: 0, index: this.log.committed, logTerm });
+    }
     const canVote =
       this.vote === m.from ||
       (this.vote === null && this.lead === null) ||

@@ -148,7 +148,20 @@ export interface TimeoutNowMessage extends Envelope {
   readonly type: 'timeoutNow';
 }
 
+/**
+ * From a node no longer in the membership it has applied, to a voter asking for its vote: entry
+ * (`index`, `logTerm`) is committed. A receiver holding that same entry may commit up to it (Log
+ * Matching). Without it, a voter that never heard that the removal of the other voter of a
+ * two-voter group committed would wait forever for that node's vote. Carries no term (0).
+ */
+export interface CommitHintMessage extends Envelope {
+  readonly type: 'commitHint';
+  readonly index: number;
+  readonly logTerm: number;
+}
+
 export type Message =
+  | CommitHintMessage
   | AppendMessage
   | AppendResponseMessage
   | SnapshotMessage

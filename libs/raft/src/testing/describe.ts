@@ -59,6 +59,8 @@ export function describeMessage(m: Message): string {
       return `${head} snapshot=${describeSnapshot(m.snapshot)}`;
     case 'timeoutNow':
       return head;
+    case 'commitHint':
+      return `${head} index=${m.index} logTerm=${m.logTerm}`;
   }
 }
 
