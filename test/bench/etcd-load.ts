@@ -1,10 +1,10 @@
 import autocannon = require('autocannon');
 import { randomBytes } from 'node:crypto';
+import { CheckedWriteCase } from './checked-write-case';
 import { LoadSlice } from './http-load';
 import { postJson, PUT_PATH, putBody, putReplyProblem, RANGE_PATH } from './etcd-gateway';
 
 export const VALUE_BYTES = 256;
-const EXAMPLES_KEPT = 5;
 
 /** Every put of the run gets a key of its own; etcd keeps them all (no compaction), a few MB per case. */
 let sequence = 0;
@@ -71,42 +71,10 @@ export function runPutSlice(run: PutSliceRun): Promise<LoadSlice> {
  * (200 and a JSON body with a response header); before the first slice one put is read back from
  * each target, so a gateway that answers without storing cannot pass.
  */
-export class EtcdPutCase {
-  readonly slices: LoadSlice[] = [];
-  /** Failed pre-flight checks; a case with any is not measured. */
-  readonly problems: string[] = [];
-  /** 200 replies in measured slices whose body was not a put response (non-2xx are counted by autocannon). */
-  badReplies = 0;
-  /** The first few wrong replies of any kind, warm-up included, for the report. */
-  readonly examples: string[] = [];
+export class EtcdPutCase extends CheckedWriteCase {
   private readonly valueBase64 = randomBytes(VALUE_BYTES).toString('base64');
-  private checked = false;
 
-  constructor(
-    readonly name: string,
-    readonly connections: number,
-    private readonly targets: () => Promise<string[]>,
-    private readonly progress: (line: string) => void,
-  ) {}
-
-  get failed(): boolean {
-    return this.problems.length > 0;
-  }
-
-  async warmUp(seconds: number): Promise<void> {
-    const urls = await this.checkedTargets();
-    if (urls && seconds > 0) await this.slice(urls, seconds, false);
-  }
-
-  async measure(seconds: number): Promise<LoadSlice | undefined> {
-    const urls = await this.checkedTargets();
-    if (!urls) return undefined;
-    const slice = await this.slice(urls, seconds, true);
-    this.slices.push(slice);
-    return slice;
-  }
-
-  private slice(urls: string[], seconds: number, counted: boolean): Promise<LoadSlice> {
+  protected slice(urls: string[], seconds: number, counted: boolean): Promise<LoadSlice> {
     const keyPrefix = `bench/${this.name.replace(/\W+/g, '-')}/`;
     return runPutSlice({
       urls,
@@ -114,33 +82,11 @@ export class EtcdPutCase {
       durationS: seconds,
       keyPrefix,
       valueBase64: this.valueBase64,
-      onReply: (status, body) => {
-        const problem = putReplyProblem(status, body);
-        if (problem === undefined) return;
-        if (status === 200 && counted) this.badReplies++;
-        if (this.examples.length < EXAMPLES_KEPT) this.examples.push(problem);
-      },
+      onReply: (status, body) => this.checkReply(putReplyProblem(status, body), status, counted),
     });
   }
 
-  private async checkedTargets(): Promise<string[] | undefined> {
-    if (this.failed) return undefined;
-    const urls = await this.targets();
-    if (!this.checked) {
-      this.checked = true;
-      for (const url of urls) {
-        const problem = await this.putAndReadBack(url).catch((e: Error) => e.message);
-        if (problem !== undefined) this.problems.push(`${url}: ${problem}`);
-      }
-      if (this.failed) {
-        this.progress(`!!! ${this.name}: pre-flight put failed; NOT measuring it. ${this.problems.join(' | ')}`);
-        return undefined;
-      }
-    }
-    return urls;
-  }
-
-  private async putAndReadBack(url: string): Promise<string | undefined> {
+  protected async writeAndReadBack(url: string): Promise<string | undefined> {
     const key = `bench/preflight/${sequence++}`;
     const value = Buffer.from(this.valueBase64, 'base64');
     const put = await postJson(url, PUT_PATH, putBody(key, value), { timeoutMs: 5_000 });

@@ -1,9 +1,9 @@
 import autocannon = require('autocannon');
 import { request as httpRequest } from 'node:http';
+import { CheckedWriteCase } from './checked-write-case';
 import { LoadSlice } from './http-load';
 import type { RequestResigner } from './request-resigner';
 
-const EXAMPLES_KEPT = 5;
 
 /** Stops the Trent write load in flight, if any (Ctrl-C, the bench's deadline). */
 let inFlight: autocannon.Instance | undefined;
@@ -82,40 +82,26 @@ function wireHeaders(signed: Record<string, string>): Record<string, string> {
  * must have moved by at least the writes acknowledged, or some were answered from the session
  * table (a replay) rather than written.
  */
-export class TrentWriteCase {
-  readonly slices: LoadSlice[] = [];
-  /** Failed pre-flight checks; a case with any is not measured. */
-  readonly problems: string[] = [];
-  /** 200 replies in measured slices that were not the right answer (non-2xx are counted by autocannon). */
-  badReplies = 0;
+export class TrentWriteCase extends CheckedWriteCase {
   /** Acknowledged writes in measured slices, and the Raft log entries committed meanwhile. */
   acknowledged = 0;
   entriesCommitted = 0;
   /** Measured slices whose commit index moved by less than the writes acknowledged in them. */
   readonly shortSlices: string[] = [];
-  readonly examples: string[] = [];
-  private checked = false;
 
   constructor(
-    readonly name: string,
+    name: string,
     readonly operation: string,
-    readonly connections: number,
+    connections: number,
     private readonly kind: WriteKind,
-    private readonly targets: () => Promise<string[]>,
+    targets: () => Promise<string[]>,
     private readonly commitIndex: () => Promise<number>,
-    private readonly progress: (line: string) => void,
-  ) {}
-
-  get failed(): boolean {
-    return this.problems.length > 0;
+    progress: (line: string) => void,
+  ) {
+    super(name, connections, targets, progress);
   }
 
-  async warmUp(seconds: number): Promise<void> {
-    const urls = await this.checkedTargets();
-    if (urls && seconds > 0) await this.slice(urls, seconds, false);
-  }
-
-  async measure(seconds: number): Promise<LoadSlice | undefined> {
+  override async measure(seconds: number): Promise<LoadSlice | undefined> {
     const urls = await this.checkedTargets();
     if (!urls) return undefined;
     const before = await this.commitIndex();
@@ -130,39 +116,17 @@ export class TrentWriteCase {
     return slice;
   }
 
-  private slice(urls: string[], seconds: number, counted: boolean, onGood?: () => void): Promise<LoadSlice> {
+  protected slice(urls: string[], seconds: number, counted: boolean, onGood?: () => void): Promise<LoadSlice> {
     return runWriteSlice({
       urls,
       connections: this.connections,
       durationS: seconds,
       kind: this.kind,
-      onReply: (status, body) => {
-        const problem = this.kind.check(status, body);
-        if (problem === undefined) return onGood?.();
-        if (status === 200 && counted) this.badReplies++;
-        if (this.examples.length < EXAMPLES_KEPT) this.examples.push(problem);
-      },
+      onReply: (status, body) => this.checkReply(this.kind.check(status, body), status, counted, onGood),
     });
   }
 
-  private async checkedTargets(): Promise<string[] | undefined> {
-    if (this.failed) return undefined;
-    const urls = await this.targets();
-    if (!this.checked) {
-      this.checked = true;
-      for (const url of urls) {
-        const problem = await this.writeAndReadBack(url).catch((e: Error) => e.message);
-        if (problem !== undefined) this.problems.push(`${url}: ${problem}`);
-      }
-      if (this.failed) {
-        this.progress(`!!! ${this.name}: pre-flight write failed; NOT measuring it. ${this.problems.join(' | ')}`);
-        return undefined;
-      }
-    }
-    return urls;
-  }
-
-  private async writeAndReadBack(url: string): Promise<string | undefined> {
+  protected async writeAndReadBack(url: string): Promise<string | undefined> {
     const signer = this.kind.resigners[0]!;
     const reply = await postRaw(url, wireHeaders(signer.headers()), signer.body, 5_000);
     const problem = this.kind.check(reply.status, reply.body);
