@@ -1,3 +1,5 @@
+import { integer, splitFlag } from './flag-parsing';
+
 /** What `node dist/test/bench/run.js [flags]` was asked to do. */
 export interface BenchOptions {
   /** Measured seconds per case. */
@@ -152,17 +154,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
 export function sliceSchedule(options: BenchOptions): { rounds: number; sliceS: number } {
   const rounds = Math.min(options.rounds, options.durationS);
   return { rounds, sliceS: options.durationS / rounds };
-}
-
-function splitFlag(arg: string): [string, string | undefined] {
-  const eq = arg.indexOf('=');
-  return arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-}
-
-function integer(flag: string, text: string, min: number, max: number, problems: string[]): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) problems.push(`${flag} must be an integer from ${min} to ${max}, got '${text}'`);
-  return n;
 }
 
 function cases(text: string, problems: string[]): [TrentCase[], RaftSection[]] {

@@ -1,3 +1,5 @@
+import { integer, splitFlag } from './flag-parsing';
+
 /** What `node dist/test/bench/etcd-bench.js [flags]` was asked to do. */
 export interface EtcdBenchOptions {
   /** Measured seconds per put case. */
@@ -32,9 +34,7 @@ export function parseEtcdBenchOptions(argv: readonly string[]): EtcdBenchOptions
   const options: EtcdBenchOptions = { durationS: 5, warmupS: 1, rounds: 5, clients: [1, 16, 64], spread: false, kills: 20, etcd: 'etcd' };
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const [flag, inline] = arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+    const [flag, inline] = splitFlag(argv[i]!);
     const value = (): string => {
       if (inline !== undefined) return inline;
       const next = argv[++i];
@@ -74,10 +74,4 @@ export function parseEtcdBenchOptions(argv: readonly string[]): EtcdBenchOptions
   }
   if (problems.length > 0) throw new EtcdBenchOptionsError(`${problems.join('; ')}\n${ETCD_USAGE}`);
   return options;
-}
-
-function integer(flag: string, text: string, min: number, max: number, problems: string[]): number {
-  const n = Number(text);
-  if (text === '' || !Number.isInteger(n) || n < min || n > max) problems.push(`${flag} takes integers from ${min} to ${max}, got '${text}'`);
-  return n;
 }
