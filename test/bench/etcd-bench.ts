@@ -14,10 +14,10 @@ import { dirname, join } from 'node:path';
 import { EtcdBenchOptions, EtcdBenchOptionsError, ETCD_USAGE, parseEtcdBenchOptions } from './etcd-bench-options';
 import { EtcdCluster } from './etcd-cluster';
 import { etcdFailoverTarget } from './etcd-failover';
-import { EtcdPutCase, stopEtcdLoad, VALUE_BYTES } from './etcd-load';
+import { EtcdPutCase, VALUE_BYTES } from './etcd-load';
 import { EtcdBenchReport, PutRow, putRow, renderEtcdMarkdown } from './etcd-report';
 import { FailoverResult, measureFailover } from './failover';
-import { mergeSlices } from './http-load';
+import { mergeSlices, stopLoad } from './http-load';
 
 const MEMBERS = 3;
 const REPO_ROOT = nearestPackageRoot(__dirname);
@@ -28,7 +28,7 @@ const progress = (line: string): void => void process.stderr.write(`etcd-bench: 
 // EtcdCluster kills its members in an exit hook; these make Ctrl-C and kill(1) go through it.
 function abort(why: string, code: number): void {
   progress(why);
-  stopEtcdLoad();
+  stopLoad();
   process.exit(code);
 }
 process.once('SIGINT', () => abort('interrupted; stopping etcd', 130));

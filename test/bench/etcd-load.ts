@@ -1,19 +1,13 @@
 import autocannon = require('autocannon');
 import { randomBytes } from 'node:crypto';
 import { CheckedWriteCase } from './checked-write-case';
-import { LoadSlice } from './http-load';
+import { LoadSlice, runAutocannon } from './http-load';
 import { postJson, PUT_PATH, putBody, putReplyProblem, RANGE_PATH } from './etcd-gateway';
 
 export const VALUE_BYTES = 256;
 
 /** Every put of the run gets a key of its own; etcd keeps them all (no compaction), a few MB per case. */
 let sequence = 0;
-
-/** Stops the etcd load in flight, if any (Ctrl-C, the bench's deadline). */
-let inFlight: autocannon.Instance | undefined;
-export function stopEtcdLoad(): void {
-  inFlight?.stop();
-}
 
 export interface PutSliceRun {
   /** Client URLs; connection i goes to urls[i % urls.length]. */
@@ -42,27 +36,7 @@ export function runPutSlice(run: PutSliceRun): Promise<LoadSlice> {
     setupRequest: (req) => ({ ...req, body: head + Buffer.from(`${run.keyPrefix}${sequence++}`).toString('base64') + tail }),
     onResponse: (status, body) => run.onReply(status, body),
   };
-  return new Promise((resolve, reject) => {
-    const cpuAtStart = process.cpuUsage();
-    inFlight = autocannon(
-      {
-        url: [...run.urls],
-        connections: run.connections,
-        duration: run.durationS,
-        pipelining: 1,
-        sampleInt: 100, // as in http-load: a slice ends on the tick after its duration
-        timeout: 10,
-        requests: [request],
-        skipAggregateResult: true,
-      },
-      (err, raw) => {
-        inFlight = undefined;
-        const cpu = process.cpuUsage(cpuAtStart);
-        if (err) reject(err);
-        else resolve({ url: run.urls.join(' '), connections: run.connections, raw, generatorCpuS: (cpu.user + cpu.system) / 1e6 });
-      },
-    );
-  });
+  return runAutocannon({ urls: run.urls, connections: run.connections, durationS: run.durationS, requests: [request] });
 }
 
 /**

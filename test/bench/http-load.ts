@@ -51,11 +51,21 @@ export function stopLoad(): void {
  * so the generator only writes bytes and parses replies while it measures.
  */
 export function runSlice(run: LoadRun): Promise<LoadSlice> {
+  return runAutocannon({ urls: [run.url], connections: run.connections, durationS: run.durationS, requests: run.requests.map(toAutocannonRequest) });
+}
+
+/**
+ * One slice of load for every case of the bench: keep-alive connections (connection i goes to
+ * urls[i % urls.length]), one request in flight per connection, for `durationS` seconds;
+ * `stopLoad()` ends it early.
+ */
+export function runAutocannon(run: { urls: readonly string[]; connections: number; durationS: number; requests: autocannon.Request[] }): Promise<LoadSlice> {
+  const url = run.urls.join(' ');
   return new Promise((resolve, reject) => {
     const cpuAtStart = process.cpuUsage();
     inFlight = autocannon(
       {
-        url: run.url,
+        url: run.urls.length === 1 ? run.urls[0] : [...run.urls],
         connections: run.connections,
         duration: run.durationS,
         pipelining: 1,
@@ -63,13 +73,13 @@ export function runSlice(run: LoadRun): Promise<LoadSlice> {
         // slice could run 3 s. Rates are computed from totals, so the finer ticks cost nothing.
         sampleInt: 100,
         timeout: 10,
-        requests: run.requests.map(toAutocannonRequest),
+        requests: run.requests,
         skipAggregateResult: true,
       },
       (err, raw) => {
         inFlight = undefined;
         if (err) reject(err);
-        else resolve({ url: run.url, connections: run.connections, raw, generatorCpuS: cpuSeconds(process.cpuUsage(cpuAtStart)) });
+        else resolve({ url, connections: run.connections, raw, generatorCpuS: cpuSeconds(process.cpuUsage(cpuAtStart)) });
       },
     );
   });

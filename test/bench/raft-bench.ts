@@ -17,7 +17,7 @@ import { PRELOAD_PATH, PROFILE_DIR_VARIABLE, START_SIGNAL } from './cpu-profiler
 import { summariseCpuProfile } from './cpu-profile-summary';
 import { EtcdCluster } from './etcd-cluster';
 import { etcdFailoverTarget } from './etcd-failover';
-import { EtcdPutCase, stopEtcdLoad, VALUE_BYTES } from './etcd-load';
+import { EtcdPutCase, VALUE_BYTES } from './etcd-load';
 import { FailoverOptions, FailoverResult, measureFailover, mergeFailoverResults } from './failover';
 import { LoadResult, LoadSlice, mergeSlices, sliceRate } from './http-load';
 import { childPidsOf } from '../support/proc';
@@ -25,7 +25,7 @@ import { CpuMeter, ProcessGroups } from './process-cpu';
 import { NamedProfile, RaftFailoverReport, RaftReport, RaftWriteRow, RaftWritesReport, WRITE_TARGET_CLIENTS, WRITE_TARGET_RATIO, writeSide } from './raft-report';
 import { RequestResigner } from './request-resigner';
 import { SignedRequestRecorder } from './signed-request-recorder';
-import { stopTrentWriteLoad, TrentWriteCase, WriteKind } from './trent-write-load';
+import { TrentWriteCase, WriteKind } from './trent-write-load';
 import { trentFailoverTarget } from './trent-failover';
 
 const NODES = 3;
@@ -41,12 +41,6 @@ export interface RaftHooks {
   own(process: { readonly pid: number; readonly alive: boolean }): void;
   /** A directory the bench must remove however it ends. */
   ownDir(dir: string): void;
-}
-
-/** Stops whichever load is in flight (Ctrl-C, the bench's deadline). */
-export function stopRaftLoad(): void {
-  stopEtcdLoad();
-  stopTrentWriteLoad();
 }
 
 /** Seconds the sections may take at most, for the bench's deadline. */

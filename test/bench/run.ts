@@ -28,7 +28,7 @@ import { summariseCpuProfile, ProfileSummary } from './cpu-profile-summary';
 import { runCryptoMicro } from './crypto-micro';
 import { LoadResult, LoadSlice, mergeSlices, Reply, sliceRate, stopLoad } from './http-load';
 import { LoadCase, ReplyCheck, SignedPool } from './load-case';
-import { raftBudgetS, raftSlices, runRaftSections, stopRaftLoad } from './raft-bench';
+import { raftBudgetS, raftSlices, runRaftSections } from './raft-bench';
 import { BenchReport, ENCRYPT_TARGET_RATIO, HttpRow, httpRow, renderMarkdown, SingleNodeReport } from './report';
 import { SignedRequest, SignedRequestRecorder } from './signed-request-recorder';
 
@@ -67,7 +67,6 @@ process.on('exit', () => {
 function abort(why: string, code: number): void {
   progress(why);
   stopLoad();
-  stopRaftLoad();
   process.exit(code);
 }
 process.once('SIGINT', () => abort('interrupted; stopping the servers', 130));

@@ -1,15 +1,8 @@
 import autocannon = require('autocannon');
 import { request as httpRequest } from 'node:http';
 import { CheckedWriteCase } from './checked-write-case';
-import { LoadSlice } from './http-load';
+import { LoadSlice, runAutocannon } from './http-load';
 import type { RequestResigner } from './request-resigner';
-
-
-/** Stops the Trent write load in flight, if any (Ctrl-C, the bench's deadline). */
-let inFlight: autocannon.Instance | undefined;
-export function stopTrentWriteLoad(): void {
-  inFlight?.stop();
-}
 
 /**
  * One kind of write: the recorded requests it is made of (connections cycle through them, each
@@ -45,27 +38,7 @@ export function runWriteSlice(run: WriteSliceRun): Promise<LoadSlice> {
     setupRequest: (req) => ({ ...req, headers: wireHeaders(signer.headers()) }),
     onResponse: (status, body) => run.onReply(status, body),
   }));
-  return new Promise((resolve, reject) => {
-    const cpuAtStart = process.cpuUsage();
-    inFlight = autocannon(
-      {
-        url: [...run.urls],
-        connections: run.connections,
-        duration: run.durationS,
-        pipelining: 1,
-        sampleInt: 100, // as in http-load: a slice ends on the tick after its duration
-        timeout: 10,
-        requests,
-        skipAggregateResult: true,
-      },
-      (err, raw) => {
-        inFlight = undefined;
-        const cpu = process.cpuUsage(cpuAtStart);
-        if (err) reject(err);
-        else resolve({ url: run.urls.join(' '), connections: run.connections, raw, generatorCpuS: (cpu.user + cpu.system) / 1e6 });
-      },
-    );
-  });
+  return runAutocannon({ urls: run.urls, connections: run.connections, durationS: run.durationS, requests });
 }
 
 /** autocannon writes Content-Length (the same value, which stays signed) and Connection itself. */
