@@ -1,5 +1,5 @@
 import { Completion, Op } from './history';
-import { Model, Observed, Partitioned, StepResult, UNKNOWN } from './linearizability';
+import { Model, Observed, Partitioned, partitionByKey, StepResult, UNKNOWN } from './linearizability';
 
 /**
  * The sequential specification of one KMS key under the Jepsen workload
@@ -140,17 +140,7 @@ export function kmsCompletionForError(f: KmsOperation, err: unknown): Completion
  * came from outside the workload, and the check treats its creation as unconstrained).
  */
 export function partitionKmsHistory(ops: readonly Op[]): Partitioned {
-  const byKey = new Map<string, Op[]>();
-  const unkeyed: Op[] = [];
-  for (const op of ops) {
-    if (op.key === undefined) {
-      unkeyed.push(op);
-      continue;
-    }
-    const list = byKey.get(op.key) ?? [];
-    list.push(op);
-    byKey.set(op.key, list);
-  }
+  const { byKey, unkeyed } = partitionByKey(ops);
   const orphanCreates = unkeyed.filter((op) => op.f === 'CreateKey');
   const earliest = orphanCreates.length ? Math.min(...orphanCreates.map((op) => op.call)) : 0;
   let synthetic = -1;
