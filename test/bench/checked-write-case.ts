@@ -1,4 +1,4 @@
-import { LoadSlice } from './http-load';
+import type { LoadResult, LoadSlice } from './http-load';
 
 /** How many wrong replies a case keeps for its report. */
 const EXAMPLES_KEPT = 5;
@@ -72,4 +72,30 @@ export abstract class CheckedWriteCase {
     }
     return urls;
   }
+}
+
+/** How a write case went, as both write reports (etcd alone, Trent beside etcd) print it. */
+export interface WriteOutcome {
+  case: string;
+  requestsPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Everything that is not a good write: non-2xx, 200 with a wrong body, socket errors, timeouts, failed pre-flight. */
+  errors: number;
+  detail: { completed: number; non2xx: number; badBodies: number; socketErrors: number; timeouts: number; statusCodes: Record<string, number>; preflightProblems: string[]; examples: string[] };
+  /** CPU the load generator used, in cores (it runs on one thread). */
+  generatorCores: number;
+}
+
+export function writeOutcome(c: CheckedWriteCase, r: LoadResult): WriteOutcome {
+  return {
+    case: c.name,
+    requestsPerS: r.requestsPerS,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    // autocannon counts a timeout in `errors` as well, so it is not added twice.
+    errors: r.non2xx + r.errors + c.badReplies + c.problems.length,
+    detail: { completed: r.completed, non2xx: r.non2xx, badBodies: c.badReplies, socketErrors: r.errors - r.timeouts, timeouts: r.timeouts, statusCodes: r.statusCodes, preflightProblems: c.problems, examples: c.examples },
+    generatorCores: r.generatorCores,
+  };
 }

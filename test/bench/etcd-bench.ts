@@ -90,7 +90,7 @@ async function main(): Promise<number> {
       progress(`round ${r + 1}/${rounds}: ${rates.join(', ')} req/s`);
     }
     const puts: PutRow[] = cases.map(({ c, target }) =>
-      putRow(c.name, c.connections, target, c.slices.length > 0 ? mergeSlices(c.slices) : notMeasured(), c.badReplies, c.problems, c.examples),
+      putRow(c, target, c.slices.length > 0 ? mergeSlices(c.slices) : notMeasured()),
     );
 
     let failover: FailoverResult | undefined;

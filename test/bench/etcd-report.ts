@@ -1,17 +1,10 @@
+import { CheckedWriteCase, WriteOutcome, writeOutcome } from './checked-write-case';
 import type { LoadResult } from './http-load';
 import type { FailoverResult } from './failover';
 
-export interface PutRow {
-  case: string;
+export interface PutRow extends WriteOutcome {
   connections: number;
   target: 'leader' | 'all members';
-  requestsPerS: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** Everything that is not a good put: non-2xx, 200 without a put response, socket errors, timeouts, failed pre-flight. */
-  errors: number;
-  detail: { completed: number; non2xx: number; badBodies: number; socketErrors: number; timeouts: number; statusCodes: Record<string, number>; preflightProblems: string[]; examples: string[] };
-  generatorCores: number;
 }
 
 export interface EtcdBenchReport {
@@ -25,19 +18,8 @@ export interface EtcdBenchReport {
   valid: boolean;
 }
 
-export function putRow(name: string, connections: number, target: PutRow['target'], r: LoadResult, badBodies: number, preflightProblems: string[], examples: string[]): PutRow {
-  return {
-    case: name,
-    connections,
-    target,
-    requestsPerS: r.requestsPerS,
-    p50Ms: r.p50Ms,
-    p99Ms: r.p99Ms,
-    // autocannon counts a timeout in `errors` as well, so it is not added twice.
-    errors: r.non2xx + r.errors + badBodies + preflightProblems.length,
-    detail: { completed: r.completed, non2xx: r.non2xx, badBodies, socketErrors: r.errors - r.timeouts, timeouts: r.timeouts, statusCodes: r.statusCodes, preflightProblems, examples },
-    generatorCores: r.generatorCores,
-  };
+export function putRow(c: CheckedWriteCase, target: PutRow['target'], r: LoadResult): PutRow {
+  return { ...writeOutcome(c, r), connections: c.connections, target };
 }
 
 export function renderEtcdMarkdown(report: EtcdBenchReport): string {

@@ -275,7 +275,7 @@ async function runWrites(o: RaftOptions, hooks: RaftHooks, version: string, prof
     for (const g of groups) {
       const etcdRates = rates.get(g.etcd)!;
       const e = g.etcd.c;
-      const etcdSide = writeSide(e.name, resultOf(e.slices), e.badReplies, e.problems, e.examples, g.etcd.cpuS);
+      const etcdSide = writeSide(e, resultOf(e.slices), g.etcd.cpuS);
       for (const t of g.trent) {
         // Invariant: slice r of a Trent case ran between etcd slices r and r + 1 of its group.
         const ratios = rates.get(t)!.map((rate, r) => rate / ((etcdRates[r]! + etcdRates[r + 1]!) / 2));
@@ -284,7 +284,7 @@ async function runWrites(o: RaftOptions, hooks: RaftHooks, version: string, prof
           operation: c.operation as RaftWriteRow['operation'],
           clients: g.clients,
           target: g.target,
-          trent: writeSide(c.name, resultOf(c.slices), c.badReplies, c.problems, c.examples, t.cpuS),
+          trent: writeSide(c, resultOf(c.slices), t.cpuS),
           etcd: etcdSide,
           ratio: median(ratios),
           ratioByRound: ratios,

@@ -1,5 +1,6 @@
 import type { ProfileSummary } from './cpu-profile-summary';
 import type { FailoverResult } from './failover';
+import { CheckedWriteCase, WriteOutcome, writeOutcome } from './checked-write-case';
 import type { LoadResult } from './http-load';
 
 /** The issue's targets: writes at no less than half etcd's rate at 64 clients; failover p99 under etcd's median. */
@@ -7,16 +8,7 @@ export const WRITE_TARGET_RATIO = 0.5;
 export const WRITE_TARGET_CLIENTS = 64;
 
 /** One side (Trent or etcd) of a write row. */
-export interface WriteSide {
-  case: string;
-  requestsPerS: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** Everything that is not a good write: non-2xx, 200 with a wrong body, socket errors, timeouts, failed pre-flight. */
-  errors: number;
-  detail: { completed: number; non2xx: number; badBodies: number; socketErrors: number; timeouts: number; statusCodes: Record<string, number>; preflightProblems: string[]; examples: string[] };
-  /** CPU the load generator used, in cores (it runs on one thread). */
-  generatorCores: number;
+export interface WriteSide extends WriteOutcome {
   /** CPU of the store's processes per acknowledged write, in ms, by group (leader primary, follower workers, …). */
   cpuMsPerWriteByGroup: Record<string, number>;
 }
@@ -70,17 +62,10 @@ export interface RaftReport {
   valid: boolean;
 }
 
-export function writeSide(name: string, r: LoadResult, badBodies: number, preflightProblems: string[], examples: string[], cpuSByGroup: Record<string, number>): WriteSide {
-  const good = r.completed - r.non2xx - badBodies;
+export function writeSide(c: CheckedWriteCase, r: LoadResult, cpuSByGroup: Record<string, number>): WriteSide {
+  const good = r.completed - r.non2xx - c.badReplies;
   return {
-    case: name,
-    requestsPerS: r.requestsPerS,
-    p50Ms: r.p50Ms,
-    p99Ms: r.p99Ms,
-    // autocannon counts a timeout in `errors` as well, so it is not added twice.
-    errors: r.non2xx + r.errors + badBodies + preflightProblems.length,
-    detail: { completed: r.completed, non2xx: r.non2xx, badBodies, socketErrors: r.errors - r.timeouts, timeouts: r.timeouts, statusCodes: r.statusCodes, preflightProblems, examples },
-    generatorCores: r.generatorCores,
+    ...writeOutcome(c, r),
     cpuMsPerWriteByGroup: Object.fromEntries(Object.entries(cpuSByGroup).map(([g, s]) => [g, good > 0 ? (s * 1000) / good : NaN])),
   };
 }
