@@ -34,7 +34,6 @@ export type {
   VoteMessage,
   VoteResponseMessage,
 } from './types';
-export { decodeJson, encodeJson } from './driver/codec';
 export { DurableLog, RaftKeys } from './driver/durable-log';
 export { RaftNode, RaftNodeStopped, type MessageSink, type NodeBrief, type NodeStatus, type RaftNodeOptions, type StateMachinePort } from './driver/raft-node';
 export { TcpTransport, type PeerAddress, type TcpTransportOptions } from './driver/tcp-transport';

@@ -1,41 +1,22 @@
 import type { Message } from '../types';
 
-/**
- * The wire form of a Raft message: JSON, with every byte array as `{"$b": base64}`.
- * Frames on a stream are a 4-byte big-endian length, then that many bytes of JSON.
- */
-const BYTES_TAG = '$b';
+// Frames on a stream are a 4-byte big-endian length, then that many bytes. The first frame of a
+// connection is a JSON handshake (`frame`); every later one a Raft message (`encodeMessage`).
+
 /** A frame larger than this is refused: a corrupt length must not make us allocate gigabytes. */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
-function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  // `this[key]` is the value before toJSON, so a Buffer is seen as bytes, not as {type, data}.
-  const raw = this[key];
-  if (raw instanceof Uint8Array) return { [BYTES_TAG]: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
-  return value;
-}
-
-function reviver(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && typeof (value as Record<string, unknown>)[BYTES_TAG] === 'string') {
-    return new Uint8Array(Buffer.from((value as Record<string, string>)[BYTES_TAG], 'base64'));
-  }
-  return value;
-}
-
-export function encodeJson(value: unknown): Buffer {
-  return Buffer.from(JSON.stringify(value, replacer), 'utf8');
-}
-
-export function decodeJson<T>(bytes: Buffer): T {
-  return JSON.parse(bytes.toString('utf8'), reviver) as T;
-}
-
+/** A frame holding `value` as JSON (the handshake). */
 export function frame(value: unknown): Buffer {
-  const body = encodeJson(value);
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
   const out = Buffer.allocUnsafe(4 + body.length);
   out.writeUInt32BE(body.length, 0);
   body.copy(out, 4);
   return out;
+}
+
+export function decodeJson<T>(body: Buffer): T {
+  return JSON.parse(body.toString('utf8')) as T;
 }
 
 /** Splits a byte stream into frames; throws on an oversized frame (the connection is then dropped). */
