@@ -77,7 +77,7 @@ describe('a write at a node cut off from the leader', () => {
     const leader = await region.leader();
     const follower = ids.find((id) => id !== leader)!;
     for (let i = 0; i < 300; i++) {
-      const { KeyMetadata } = await client(leader).send(new CreateKeyCommand({}));
+      const { KeyMetadata } = await region.client(leader, 3).send(new CreateKeyCommand({}));
       // The SDK's default retries (3 attempts) ride out a 500 from an election on a loaded
       // machine; NotFoundException is a 400, never retried, so the bug still shows.
       const answer = await region
