@@ -11,3 +11,4 @@ export * from './log/raft-kms-log';
 export * from './replica/replica-fanout';
 export * from './replica/replica-log';
 export * from './replica/replica-messages';
+export * from './mrk/replication-port';
