@@ -677,7 +677,6 @@ describe('fuzzing the KMS endpoint (e2e)', () => {
           { Origin: 'EXTERNAL' },
           { Origin: 'AWS_CLOUDHSM' },
           { CustomKeyStoreId: 'cks-1234567890abcdef0' },
-          { MultiRegion: true },
           { Policy: '{}' },
           { Policy: 'not json' },
           { Tags: [{ TagKey: 'aws:owner', TagValue: 'x' }] },

@@ -1,4 +1,5 @@
 import {
+  ReplicateKeyCommand,
   CancelKeyDeletionCommand,
   CreateAliasCommand,
   CreateKeyCommand,
@@ -105,11 +106,20 @@ describe('key lifecycle (e2e)', () => {
       expect(a.CurrentKeyMaterialId).not.toBe(b.CurrentKeyMaterialId);
     });
 
+    it('should create a multi-Region primary key, and refuse to replicate it when the node has no replicator', async () => {
+      const { KeyMetadata } = await kms.send(new CreateKeyCommand({ MultiRegion: true }));
+
+      expect(KeyMetadata!.KeyId).toMatch(/^mrk-[0-9a-f]{32}$/);
+      expect(KeyMetadata!.MultiRegionConfiguration).toEqual({ MultiRegionKeyType: 'PRIMARY', PrimaryKey: { Arn: KeyMetadata!.Arn, Region: 'us-east-1' }, ReplicaKeys: [] });
+      const err = await awsError(() => kms.send(new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId, ReplicaRegion: 'eu-west-1' })));
+      expect(err).toMatchObject({ name: 'UnsupportedOperationException', status: 400 });
+      expect(err.message).toMatch(/replication is off/);
+    });
+
     it.each([
       ['an asymmetric key spec', { KeySpec: 'RSA_2048' as const, KeyUsage: 'ENCRYPT_DECRYPT' as const }],
       ['an HMAC key spec', { KeySpec: 'HMAC_256' as const, KeyUsage: 'GENERATE_VERIFY_MAC' as const }],
       ['Origin EXTERNAL', { Origin: 'EXTERNAL' as const }],
-      ['a multi-Region key', { MultiRegion: true }],
     ])('should refuse %s with UnsupportedOperationException for now', async (_what, input) => {
       const keysBefore = (await kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys!.length;
 

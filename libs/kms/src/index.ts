@@ -12,3 +12,5 @@ export * from './replica/replica-fanout';
 export * from './replica/replica-log';
 export * from './replica/replica-messages';
 export * from './mrk/replication-port';
+export * from './mrk/mrk-host';
+export { MRK_ID } from './mrk/mrk-model';

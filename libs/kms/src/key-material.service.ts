@@ -1,4 +1,4 @@
-import { DomainKey, keyMaterialId, newBackingKey, RandomSource } from '@trent/crypto';
+import { BACKING_KEY_LENGTH, DomainKey, keyMaterialId, newBackingKey, RandomSource } from '@trent/crypto';
 import { KeyMaterialVersion, KeyRecord } from './model/key-record';
 
 /** Unwrapped backing keys kept in memory, most recently used last. Plaintext key material never leaves memory. */
@@ -20,6 +20,16 @@ export class KeyMaterialService {
     if (rotationType) created.rotationType = rotationType;
     material.fill(0);
     return created;
+  }
+
+  /**
+   * Material another Region sent for a multi-Region key, wrapped with this Region's domain key.
+   * Undefined when it is not the material its id names (ids are derived from key id and material).
+   */
+  adopt(keyId: string, info: Pick<KeyMaterialVersion, 'version' | 'materialId' | 'createdAt' | 'rotationType'>, material: Buffer): KeyMaterialVersion | undefined {
+    if (material.length !== BACKING_KEY_LENGTH || keyMaterialId(keyId, material) !== info.materialId) return undefined;
+    const wrapped = this.domainKey.wrap(material, { keyId, version: info.version });
+    return { version: info.version, materialId: info.materialId, wrapped: wrapped.toString('base64'), createdAt: info.createdAt, ...(info.rotationType ? { rotationType: info.rotationType } : {}) };
   }
 
   /** The plaintext backing key of one version, or undefined when the key has no such version. */

@@ -30,6 +30,8 @@ export interface KmsContext {
   readonly materials: KeyMaterialService;
   readonly clock: ClusterClock;
   readonly random: RandomSource;
+  /** The Regions multi-Region keys can be replicated to (the replicator's trusted Regions); undefined when replication is off. */
+  readonly replicationRegions?: readonly string[];
 }
 
 /** Per request: the caller and the id that makes a retried write apply once. */

@@ -23,7 +23,7 @@ export class KmsScheduler {
     for (const key of this.ctx.state.keys.values()) {
       if (key.state === 'PendingDeletion' && key.deletionDate !== undefined && key.deletionDate <= now) {
         proposed += this.propose(key.accountId, { type: 'DeleteKey', keyId: key.keyId }, now);
-      } else if (key.state === 'Enabled' && key.rotation.enabled && key.rotation.nextRotationAt !== undefined && key.rotation.nextRotationAt <= now) {
+      } else if (key.state === 'Enabled' && key.mrk?.role !== 'REPLICA' && key.rotation.enabled && key.rotation.nextRotationAt !== undefined && key.rotation.nextRotationAt <= now) {
         const material = this.ctx.materials.create(key.keyId, key.materials.length + 1, now, 'AUTOMATIC');
         proposed += this.propose(key.accountId, { type: 'RotateKey', keyId: key.keyId, material, rotationType: 'AUTOMATIC' }, now);
       }

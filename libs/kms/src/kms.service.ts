@@ -13,6 +13,7 @@ import { OPERATIONS } from './operations/operations';
 import { Command } from './state/command';
 import { KmsState } from './state/kms-state';
 import { KmsStateMachine } from './state/kms-state-machine';
+import { findMultiRegionKey, MrkReplicationHost } from './mrk/mrk-host';
 import { ReplicaLog } from './replica/replica-log';
 import { ReplicaChannel, StateSnapshot, ToPrimary, ToReplica } from './replica/replica-messages';
 
@@ -22,6 +23,8 @@ interface CommonOptions {
   random?: RandomSource;
   /** The wall clock; cluster time adds the replicated offset to it. */
   wall?: () => number;
+  /** The Regions multi-Region keys may be replicated to; undefined when replication is off. */
+  replicationRegions?: readonly string[];
 }
 
 export interface KmsServiceOptions extends CommonOptions {
@@ -43,6 +46,7 @@ export interface KmsStatus extends LogStatus {
 /** The KMS of one node of one Region: state, log, operations and time-driven work, wired together. */
 export class KmsService {
   private readonly scheduler: KmsScheduler;
+  private host: MrkReplicationHost | undefined;
 
   private constructor(
     readonly ctx: KmsContext,
@@ -82,7 +86,26 @@ export class KmsService {
       materials: new KeyMaterialService(opts.domainKey, random),
       clock: new ClusterClock(state, opts.wall),
       random,
+      replicationRegions: opts.replicationRegions,
     };
+  }
+
+  /** This Region's KMS as the multi-Region replicator uses it (the log owner only). */
+  replicationHost(): MrkReplicationHost {
+    this.host ??= new MrkReplicationHost(this.ctx);
+    return this.host;
+  }
+
+  /**
+   * Beyond AWS, for disaster-recovery drills: makes this Region's replica of a multi-Region key
+   * its primary at a higher epoch, without the old primary's Region (which may be down).
+   */
+  async forcePromote(keyId: string): Promise<Record<string, unknown>> {
+    const key = findMultiRegionKey(this.ctx, keyId);
+    if (!key) throw new KmsError('NotFoundException', `${this.ctx.region} holds no multi-Region key ${keyId}`);
+    const result = await this.log.propose({ requestId: `force-promote-${randomUUID()}`, now: this.ctx.clock.now(), accountId: key.accountId, body: { type: 'ForcePromote', keyId } });
+    if (!result.ok) throw new KmsError(result.code, result.message);
+    return result.value as Record<string, unknown>;
   }
 
   snapshot(): StateSnapshot {

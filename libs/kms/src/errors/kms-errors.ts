@@ -32,6 +32,7 @@ export const Errors = {
   limitExceeded: (message: string) => new KmsError('LimitExceededException', message),
   tag: (message: string) => new KmsError('TagException', message),
   malformedPolicy: (message: string) => new KmsError('MalformedPolicyDocumentException', message),
+  alreadyExists: (message: string) => new KmsError('AlreadyExistsException', message),
   aliasExists: (aliasArn: string) => new KmsError('AlreadyExistsException', `An alias with the name ${aliasArn} already exists`),
   invalidAliasName: (message: string) => new KmsError('InvalidAliasNameException', message),
   conflict: (message: string) => new KmsError('ConflictException', message),

@@ -58,8 +58,59 @@ export interface KeyRecord {
   policy: string;
   tags: Tag[];
   rotation: RotationSettings;
-  /** Oldest first; the last one is current. */
+  /** Oldest first; the last one is current (for a multi-Region key: see MultiRegionInfo.activeVersion). */
   materials: KeyMaterialVersion[];
+  /** Present exactly when `multiRegion`: the key's place among its related multi-Region keys. */
+  mrk?: MultiRegionInfo;
+}
+
+/**
+ * A multi-Region key's view of its family. The primary owns the shared properties and raises
+ * `version` whenever they change; a change of primary raises `epoch`. Related keys order what they
+ * receive by (epoch, version), so a late or repeated message changes nothing.
+ */
+export interface MultiRegionInfo {
+  role: 'PRIMARY' | 'REPLICA';
+  primaryRegion: string;
+  epoch: number;
+  version: number;
+  /** The primary's replicas (on a replica: as the primary last sent them, itself included). */
+  replicas: ReplicaInfo[];
+  /**
+   * The backing-key version every Region encrypts with. A rotation's new material becomes active
+   * only once every replica holds it (AWS: no data is encrypted with new material until it is
+   * available in the primary and every replica), so every ciphertext decrypts everywhere.
+   */
+  activeVersion: number;
+  /** While Updating (UpdatePrimaryRegion): the state the key returns to. */
+  stateBeforeUpdate?: KeyState;
+  /** On the old primary during UpdatePrimaryRegion: the Region taking over, until it confirms. */
+  handoverTo?: string;
+}
+
+export interface ReplicaInfo {
+  region: string;
+  /** CREATING until the primary has heard from the new replica. */
+  status: 'CREATING' | 'ACTIVE';
+  /** Primary only: what the replica last confirmed. */
+  ackedEpoch?: number;
+  ackedVersion?: number;
+  /** Highest backing-key version the replica holds. */
+  ackedMaterial?: number;
+  /** The replica's own key state (independent per Region) when it last answered. */
+  keyState?: KeyState;
+  /** Primary only, while CREATING: the replica's independent properties from ReplicateKey. */
+  init?: { description: string; policy: string; tags: Tag[] };
+  /** Primary only: why the replica last refused a change. */
+  refusal?: string;
+}
+
+/** A deleted replica whose primary has not yet confirmed that it stopped listing it. */
+export interface GoneReplicaRecord {
+  accountId: string;
+  keyId: string;
+  primaryRegion: string;
+  epoch: number;
 }
 
 export interface AliasRecord {
@@ -70,4 +121,6 @@ export interface AliasRecord {
   updatedAt: number;
 }
 
-export const currentMaterial = (key: KeyRecord): KeyMaterialVersion | undefined => key.materials[key.materials.length - 1];
+/** The material new ciphertext is made with: the newest, or for a multi-Region key the active one. */
+export const currentMaterial = (key: KeyRecord): KeyMaterialVersion | undefined =>
+  key.mrk ? key.materials.find((m) => m.version === key.mrk!.activeVersion) : key.materials[key.materials.length - 1];

@@ -79,6 +79,8 @@ export interface AckPayload {
   keyState?: KeyState;
   /** The Region the destination believes is primary (for stale answers). */
   primaryRegion?: string;
+  /** Highest backing-key version the destination holds (the primary activates new material once every replica has it). */
+  latestMaterial?: number;
   message?: string;
 }
 

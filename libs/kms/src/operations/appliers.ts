@@ -1,3 +1,4 @@
+import { applyForcePromote, applyMrkAck, applyMrkGone, applyMrkGoneDone, applyMrkSync } from '../mrk/mrk-apply';
 import { ApplierTable } from '../state/kms-state-machine';
 import { applyAdvanceClock } from './advance-clock/advance-clock.apply';
 import { applyCancelKeyDeletion } from './cancel-key-deletion/cancel-key-deletion.operation';
@@ -10,12 +11,14 @@ import { applyDisableKeyRotation } from './disable-key-rotation/disable-key-rota
 import { applyEnableKey } from './enable-key/enable-key.operation';
 import { applyEnableKeyRotation } from './enable-key-rotation/enable-key-rotation.operation';
 import { applyPutKeyPolicy } from './put-key-policy/put-key-policy.operation';
+import { applyReplicateKey } from './replicate-key/replicate-key.operation';
 import { applyRotateKey } from './rotate-key/rotate-key.apply';
 import { applyScheduleKeyDeletion } from './schedule-key-deletion/schedule-key-deletion.operation';
 import { applyTagResource } from './tag-resource/tag-resource.operation';
 import { applyUntagResource } from './untag-resource/untag-resource.operation';
 import { applyUpdateAlias } from './update-alias/update-alias.operation';
 import { applyUpdateKeyDescription } from './update-key-description/update-key-description.operation';
+import { applyUpdatePrimaryRegion } from './update-primary-region/update-primary-region.operation';
 
 /** Every command type and the deterministic function that applies it. */
 export const APPLIERS: ApplierTable = {
@@ -36,4 +39,11 @@ export const APPLIERS: ApplierTable = {
   DisableKeyRotation: applyDisableKeyRotation,
   RotateKey: applyRotateKey,
   AdvanceClock: applyAdvanceClock,
+  ReplicateKey: applyReplicateKey,
+  UpdatePrimaryRegion: applyUpdatePrimaryRegion,
+  MrkSync: applyMrkSync,
+  MrkAck: applyMrkAck,
+  MrkGone: applyMrkGone,
+  MrkGoneDone: applyMrkGoneDone,
+  ForcePromote: applyForcePromote,
 };

@@ -21,6 +21,7 @@ import { ListKeys } from './list-keys/list-keys.operation';
 import { ListResourceTags } from './list-resource-tags/list-resource-tags.operation';
 import { PutKeyPolicy } from './put-key-policy/put-key-policy.operation';
 import { ReEncrypt } from './re-encrypt/re-encrypt.operation';
+import { ReplicateKey } from './replicate-key/replicate-key.operation';
 import { RotateKeyOnDemand } from './rotate-key-on-demand/rotate-key-on-demand.operation';
 import { ScheduleKeyDeletion } from './schedule-key-deletion/schedule-key-deletion.operation';
 import { KmsOperation } from './shared/operation';
@@ -28,6 +29,7 @@ import { TagResource } from './tag-resource/tag-resource.operation';
 import { UntagResource } from './untag-resource/untag-resource.operation';
 import { UpdateAlias } from './update-alias/update-alias.operation';
 import { UpdateKeyDescription } from './update-key-description/update-key-description.operation';
+import { UpdatePrimaryRegion } from './update-primary-region/update-primary-region.operation';
 
 /** The AWS actions Trent implements, by name. */
 export const OPERATIONS: ReadonlyMap<string, KmsOperation> = new Map(
@@ -38,5 +40,6 @@ export const OPERATIONS: ReadonlyMap<string, KmsOperation> = new Map(
     TagResource, UntagResource, ListResourceTags,
     GetKeyPolicy, PutKeyPolicy, ListKeyPolicies,
     EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus, RotateKeyOnDemand, ListKeyRotations,
+    ReplicateKey, UpdatePrimaryRegion,
   ].map((op) => [op.name, op]),
 );

@@ -31,6 +31,8 @@ export const KEY_STATE_RULE_GROUPS = {
   ScheduleKeyDeletion: ['ScheduleKeyDeletion'],
   Metadata: ['TagResource', 'UntagResource', 'UpdateKeyDescription'],
   UpdateAliasTarget: ['UpdateAlias'],
+  ReplicateKey: ['ReplicateKey'],
+  UpdatePrimaryRegion: ['UpdatePrimaryRegion'],
 } as const;
 
 export type RuleGroup = keyof typeof KEY_STATE_RULE_GROUPS;
@@ -61,6 +63,9 @@ export const KEY_STATE_TABLE: Record<RuleGroup, Row> = {
   Metadata: row('ok', 'ok', 'pendingDeletion', 'ok', 'ok', 'ok', 'ok'),
   // [10] UpdateAlias fails only when the *new target* is pending deletion; the old target's state does not matter.
   UpdateAliasTarget: row('ok', 'ok', 'pendingDeletion', 'ok', 'ok', 'ok', 'ok'),
+  // Unavailable is N/A in AWS's table (multi-Region keys are never in a custom key store).
+  ReplicateKey: row('ok', 'disabled', 'pendingDeletion', 'pendingImport', 'unavailable', 'creating', 'updating'),
+  UpdatePrimaryRegion: row('ok', 'disabled', 'pendingDeletion', 'pendingImport', 'unavailable', 'creating', 'ok'),
 };
 
 const GROUP_OF = new Map<string, RuleGroup>(

@@ -1,5 +1,6 @@
 import { KmsErrorCode } from '@trent/protocol';
 import { KeyMaterialVersion, KeyRecord, Tag } from '../model/key-record';
+import type { AckPayload, GonePayload, GoneReply, SyncPayload } from '../mrk/replication-port';
 
 /**
  * The body of every write. Everything random (ids, key material) or time-dependent is decided by
@@ -22,7 +23,16 @@ export type CommandBody =
   | { type: 'EnableKeyRotation'; keyId: string; periodDays: number }
   | { type: 'DisableKeyRotation'; keyId: string }
   | { type: 'RotateKey'; keyId: string; material: KeyMaterialVersion; rotationType: 'AUTOMATIC' | 'ON_DEMAND' }
-  | { type: 'AdvanceClock'; deltaMs: number };
+  | { type: 'AdvanceClock'; deltaMs: number }
+  // Multi-Region keys (see libs/kms/src/mrk). The first two are AWS actions at the primary; the
+  // rest come from the replicator (what another Region sent) and from the forced-promotion route.
+  | { type: 'ReplicateKey'; keyId: string; region: string; init: { description: string; policy: string; tags: Tag[] } }
+  | { type: 'UpdatePrimaryRegion'; keyId: string; region: string }
+  | { type: 'MrkSync'; from: string; payload: SyncPayload; materials: KeyMaterialVersion[] }
+  | { type: 'MrkAck'; from: string; ack: AckPayload }
+  | { type: 'MrkGone'; from: string; gone: GonePayload }
+  | { type: 'MrkGoneDone'; from: string; reply: GoneReply }
+  | { type: 'ForcePromote'; keyId: string };
 
 export type CommandType = CommandBody['type'];
 

@@ -1,5 +1,6 @@
 import { KvStore, StoreOp } from '@trent/storage';
-import { AliasRecord, KeyRecord } from '../model/key-record';
+import { AliasRecord, GoneReplicaRecord, KeyRecord } from '../model/key-record';
+import { withMrkVersion } from '../mrk/mrk-model';
 import { CommandResult } from './command';
 
 /** Store layout. Every key of the KMS state lives under one of these prefixes. */
@@ -7,6 +8,7 @@ export const StoreKeys = {
   key: (accountId: string, keyId: string) => `key/${accountId}/${keyId}`,
   alias: (accountId: string, aliasName: string) => `alias/${accountId}/${aliasName}`,
   session: (requestId: string) => `session/${requestId}`,
+  goneReplica: (accountId: string, keyId: string) => `mrkgone/${accountId}/${keyId}`,
   applied: 'meta/applied',
   clockOffset: 'meta/clockOffset',
 } as const;
@@ -29,6 +31,8 @@ export interface StateImage {
   keys: KeyRecord[];
   aliases: AliasRecord[];
   sessions: SessionEntry[];
+  /** Absent in images from before multi-Region keys. */
+  goneReplicas?: GoneReplicaRecord[];
 }
 
 export class KmsState {
@@ -36,12 +40,17 @@ export class KmsState {
   readonly aliases = new Map<string, AliasRecord>();
   /** requestId → result, in apply order (oldest first), for at-most-once application. */
   readonly sessions = new Map<string, SessionEntry>();
+  /** Deleted multi-Region replicas whose primary must still hear of it. */
+  readonly goneReplicas = new Map<string, GoneReplicaRecord>();
+  /** Map keys (account/keyId) of the multi-Region keys: the replicator's work list without a scan of every key. */
+  readonly mrkKeys = new Set<string>();
   clockOffsetMs = 0;
   appliedIndex = 0;
 
   static async load(store: KvStore): Promise<KmsState> {
     const state = new KmsState();
-    for await (const [, key] of store.scan<KeyRecord>('key/')) state.keys.set(mapKey(key.accountId, key.keyId), key);
+    for await (const [, key] of store.scan<KeyRecord>('key/')) state.indexKey(key);
+    for await (const [, gone] of store.scan<GoneReplicaRecord>('mrkgone/')) state.goneReplicas.set(mapKey(gone.accountId, gone.keyId), gone);
     for await (const [, alias] of store.scan<AliasRecord>('alias/')) state.aliases.set(mapKey(alias.accountId, alias.aliasName), alias);
     const sessions: SessionEntry[] = [];
     for await (const [, s] of store.scan<SessionEntry>('session/')) sessions.push(s);
@@ -61,9 +70,12 @@ export class KmsState {
   /** Becomes exactly `image` in memory (a Raft snapshot installed, or a replica reset). */
   replaceWith(image: StateImage): void {
     this.keys.clear();
+    this.mrkKeys.clear();
     this.aliases.clear();
     this.sessions.clear();
-    for (const key of image.keys) this.keys.set(mapKey(key.accountId, key.keyId), key);
+    this.goneReplicas.clear();
+    for (const key of image.keys) this.indexKey(key);
+    for (const gone of image.goneReplicas ?? []) this.goneReplicas.set(mapKey(gone.accountId, gone.keyId), gone);
     for (const alias of image.aliases) this.aliases.set(mapKey(alias.accountId, alias.aliasName), alias);
     for (const s of [...image.sessions].sort((a, b) => a.index - b.index)) this.sessions.set(s.requestId, s);
     this.clockOffsetMs = image.clockOffsetMs;
@@ -76,10 +88,12 @@ export class KmsState {
     for (const k of this.keys.values()) ops.push({ type: 'del', key: StoreKeys.key(k.accountId, k.keyId) });
     for (const a of this.aliases.values()) ops.push({ type: 'del', key: StoreKeys.alias(a.accountId, a.aliasName) });
     for (const s of this.sessions.values()) ops.push({ type: 'del', key: StoreKeys.session(s.requestId) });
+    for (const g of this.goneReplicas.values()) ops.push({ type: 'del', key: StoreKeys.goneReplica(g.accountId, g.keyId) });
     this.replaceWith(image);
     for (const k of this.keys.values()) ops.push({ type: 'put', key: StoreKeys.key(k.accountId, k.keyId), value: k });
     for (const a of this.aliases.values()) ops.push({ type: 'put', key: StoreKeys.alias(a.accountId, a.aliasName), value: a });
     for (const s of this.sessions.values()) ops.push({ type: 'put', key: StoreKeys.session(s.requestId), value: s });
+    for (const g of this.goneReplicas.values()) ops.push({ type: 'put', key: StoreKeys.goneReplica(g.accountId, g.keyId), value: g });
     ops.push({ type: 'put', key: StoreKeys.clockOffset, value: this.clockOffsetMs }, { type: 'put', key: StoreKeys.applied, value: this.appliedIndex });
     return ops;
   }
@@ -91,7 +105,33 @@ export class KmsState {
       keys: [...this.keys.values()],
       aliases: [...this.aliases.values()],
       sessions: [...this.sessions.values()],
+      goneReplicas: [...this.goneReplicas.values()],
     };
+  }
+
+  /** Adds or replaces a key in memory, keeping the multi-Region index. */
+  indexKey(key: KeyRecord): void {
+    const k = mapKey(key.accountId, key.keyId);
+    this.keys.set(k, key);
+    if (key.mrk) this.mrkKeys.add(k);
+  }
+
+  unindexKey(key: KeyRecord): void {
+    const k = mapKey(key.accountId, key.keyId);
+    this.keys.delete(k);
+    this.mrkKeys.delete(k);
+  }
+
+  /** The multi-Region keys, primaries and replicas. */
+  *multiRegionKeys(): IterableIterator<KeyRecord> {
+    for (const k of this.mrkKeys) {
+      const key = this.keys.get(k);
+      if (key) yield key;
+    }
+  }
+
+  goneReplica(accountId: string, keyId: string): GoneReplicaRecord | undefined {
+    return this.goneReplicas.get(mapKey(accountId, keyId));
   }
 
   key(accountId: string, keyId: string): KeyRecord | undefined {
@@ -119,14 +159,30 @@ export class StateWriter {
 
   constructor(readonly state: KmsState) {}
 
+  /**
+   * Writes a key. For a multi-Region primary this also raises its version when anything the
+   * replicas receive changed, and moves its active material forward (see mrk-model.ts), so no
+   * applier can forget to.
+   */
   putKey(key: KeyRecord): void {
-    this.state.keys.set(mapKey(key.accountId, key.keyId), key);
-    this.ops.push({ type: 'put', key: StoreKeys.key(key.accountId, key.keyId), value: key });
+    const stored = withMrkVersion(this.state.key(key.accountId, key.keyId), key);
+    this.state.indexKey(stored);
+    this.ops.push({ type: 'put', key: StoreKeys.key(stored.accountId, stored.keyId), value: stored });
   }
 
   deleteKey(key: KeyRecord): void {
-    this.state.keys.delete(mapKey(key.accountId, key.keyId));
+    this.state.unindexKey(key);
     this.ops.push({ type: 'del', key: StoreKeys.key(key.accountId, key.keyId) });
+  }
+
+  putGoneReplica(gone: GoneReplicaRecord): void {
+    this.state.goneReplicas.set(mapKey(gone.accountId, gone.keyId), gone);
+    this.ops.push({ type: 'put', key: StoreKeys.goneReplica(gone.accountId, gone.keyId), value: gone });
+  }
+
+  deleteGoneReplica(accountId: string, keyId: string): void {
+    if (!this.state.goneReplicas.delete(mapKey(accountId, keyId))) return;
+    this.ops.push({ type: 'del', key: StoreKeys.goneReplica(accountId, keyId) });
   }
 
   putAlias(alias: AliasRecord): void {

@@ -1,5 +1,5 @@
 import { KmsError } from '@trent/protocol';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Errors } from '../../errors/kms-errors';
 import { defaultKeyPolicy } from '../../model/default-policy';
 import { KeyRecord } from '../../model/key-record';
@@ -28,13 +28,13 @@ export const CreateKey: KmsOperation = {
       throw Errors.validation(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`);
     }
     if (origin !== 'AWS_KMS') throw Errors.unsupported(`Origin ${origin} is not supported by Trent yet; only AWS_KMS keys can be created.`);
-    if (input.MultiRegion === true) throw Errors.unsupported('Multi-Region keys are not supported by Trent yet.');
 
     const accountId = scope.caller.accountId;
     const policy = input.Policy === undefined ? defaultKeyPolicy(accountId) : validatePolicy(input.Policy);
     const tags = validateTags(input.Tags ?? [], []);
     const now = ctx.clock.now();
-    const keyId = randomUUID();
+    const multiRegion = input.MultiRegion === true;
+    const keyId = multiRegion ? `mrk-${randomBytes(16).toString('hex')}` : randomUUID();
     const key: KeyRecord = {
       accountId,
       keyId,
@@ -43,22 +43,27 @@ export const CreateKey: KmsOperation = {
       keyUsage: 'ENCRYPT_DECRYPT',
       keySpec,
       origin: 'AWS_KMS',
-      multiRegion: false,
+      multiRegion,
       state: 'Enabled',
       policy,
       tags,
       rotation: { enabled: false, onDemandCount: 0 },
       materials: [ctx.materials.create(keyId, 1, now)],
+      ...(multiRegion ? { mrk: { role: 'PRIMARY' as const, primaryRegion: ctx.region, epoch: 1, version: 1, replicas: [], activeVersion: 1 } } : {}),
     };
     const created: KeyRecord = await commit(ctx, scope, { type: 'CreateKey', key });
     return { KeyMetadata: keyMetadata(ctx.region, created) };
   },
 };
 
-export const applyCreateKey: Applier<'CreateKey'> = (w, cmd) => {
+export const applyCreateKey: Applier<'CreateKey'> = (w, cmd, ctx) => {
   const key = cmd.body.key;
   // Invariant: a key id names one key for all time (ids are random UUIDs chosen by the proposer).
   if (w.state.key(cmd.accountId, key.keyId)) throw Errors.internal(`key id ${key.keyId} already exists`);
+  // A multi-Region key starts as the primary of its own Region, alone.
+  if (key.multiRegion !== (key.mrk !== undefined) || (key.mrk && (key.mrk.role !== 'PRIMARY' || key.mrk.primaryRegion !== ctx.region || key.mrk.replicas.length > 0))) {
+    throw Errors.internal(`malformed multi-Region key ${key.keyId}`);
+  }
   w.putKey(key);
   return key;
 };

@@ -1,3 +1,4 @@
+import { rememberGoneReplica } from '../../mrk/mrk-apply';
 import { Applier } from '../../state/kms-state-machine';
 
 /**
@@ -10,5 +11,6 @@ export const applyDeleteKey: Applier<'DeleteKey'> = (w, cmd) => {
   if (!key || key.state !== 'PendingDeletion' || key.deletionDate === undefined || key.deletionDate > cmd.now) return { deleted: false };
   for (const alias of w.state.aliasesOf(cmd.accountId)) if (alias.targetKeyId === key.keyId) w.deleteAlias(alias);
   w.deleteKey(key);
+  rememberGoneReplica(w, key);
   return { deleted: true };
 };

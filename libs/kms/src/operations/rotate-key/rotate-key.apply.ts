@@ -2,7 +2,7 @@ import { Errors } from '../../errors/kms-errors';
 import { keyArn } from '../../model/arn';
 import { Applier } from '../../state/kms-state-machine';
 import { DAY_MS, keyForApply } from '../shared/operation';
-import { assertRotatable } from '../shared/rotation';
+import { assertRotationChangeable } from '../shared/rotation';
 import { assertOnDemandQuota } from '../shared/rotation';
 
 /**
@@ -14,7 +14,7 @@ export const applyRotateKey: Applier<'RotateKey'> = (w, cmd, ctx) => {
   const { keyId, material, rotationType } = cmd.body;
   const key = keyForApply(w, cmd, ctx, keyId, 'RotateKeyOnDemand');
   const arn = keyArn(ctx.region, key.accountId, key.keyId);
-  assertRotatable(key, arn);
+  assertRotationChangeable(key, arn);
   // Invariant: versions are 1, 2, 3, … in order; a proposal built on a stale version loses.
   if (material.version !== key.materials.length + 1) throw Errors.conflict(`${arn} is being rotated by another request. Try again.`);
   const rotation = { ...key.rotation };

@@ -14,18 +14,19 @@ export const ScheduleKeyDeletion: KmsOperation = {
     }
     const { key, arn } = usableKey(ctx, scope, input.KeyId, 'ScheduleKeyDeletion');
     const scheduled: KeyRecord = await commit(ctx, scope, { type: 'ScheduleKeyDeletion', keyId: key.keyId, pendingWindowDays: days });
-    return { KeyId: arn, DeletionDate: epochSeconds(scheduled.deletionDate!), KeyState: scheduled.state, PendingWindowInDays: days };
+    // A multi-Region primary with replicas waits for them (PendingReplicaDeletion): no date yet.
+    const date = scheduled.deletionDate === undefined ? {} : { DeletionDate: epochSeconds(scheduled.deletionDate) };
+    return { KeyId: arn, ...date, KeyState: scheduled.state, PendingWindowInDays: days };
   },
 };
 
 export const applyScheduleKeyDeletion: Applier<'ScheduleKeyDeletion'> = (w, cmd, ctx) => {
   const key = keyForApply(w, cmd, ctx, cmd.body.keyId, 'ScheduleKeyDeletion');
-  const scheduled: KeyRecord = {
-    ...key,
-    state: 'PendingDeletion',
-    deletionDate: cmd.now + cmd.body.pendingWindowDays * DAY_MS,
-    pendingWindowDays: cmd.body.pendingWindowDays,
-  };
+  // AWS never deletes a multi-Region primary that has replicas: it waits until the last one is deleted.
+  const waitsForReplicas = key.mrk?.role === 'PRIMARY' && key.mrk.replicas.length > 0;
+  const scheduled: KeyRecord = waitsForReplicas
+    ? { ...key, state: 'PendingReplicaDeletion', pendingWindowDays: cmd.body.pendingWindowDays }
+    : { ...key, state: 'PendingDeletion', deletionDate: cmd.now + cmd.body.pendingWindowDays * DAY_MS, pendingWindowDays: cmd.body.pendingWindowDays };
   w.putKey(scheduled);
   return scheduled;
 };

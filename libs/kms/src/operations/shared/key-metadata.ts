@@ -23,7 +23,19 @@ export function keyMetadata(region: string, key: KeyRecord): Record<string, unkn
     KeySpec: key.keySpec,
     ...(key.keyUsage === 'ENCRYPT_DECRYPT' && key.keySpec === 'SYMMETRIC_DEFAULT' ? { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] } : {}),
     MultiRegion: key.multiRegion,
+    ...(key.mrk ? { MultiRegionConfiguration: multiRegionConfiguration(key) } : {}),
     ...(key.state === 'PendingReplicaDeletion' && key.pendingWindowDays ? { PendingDeletionWindowInDays: key.pendingWindowDays } : {}),
-    ...(current && key.state !== 'PendingImport' ? { CurrentKeyMaterialId: current.materialId } : {}),
+    ...(current && key.state !== 'PendingImport' && key.state !== 'Creating' ? { CurrentKeyMaterialId: current.materialId } : {}),
+  };
+}
+
+/** AWS's MultiRegionConfiguration: this key's role, the primary, and the replicas (a replica lists itself too). */
+function multiRegionConfiguration(key: KeyRecord): Record<string, unknown> {
+  const mrk = key.mrk!;
+  const ref = (region: string) => ({ Arn: keyArn(region, key.accountId, key.keyId), Region: region });
+  return {
+    MultiRegionKeyType: mrk.role,
+    PrimaryKey: ref(mrk.primaryRegion),
+    ReplicaKeys: mrk.replicas.filter((r) => r.region !== mrk.primaryRegion).map((r) => ref(r.region)),
   };
 }

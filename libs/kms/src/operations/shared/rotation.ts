@@ -13,6 +13,17 @@ export function assertRotatable(key: KeyRecord, arn: string): void {
   if (key.origin !== 'AWS_KMS') throw Errors.originNotValid(arn, key.origin);
 }
 
+/**
+ * Rotation is a shared property of multi-Region keys, changed only on the primary. AWS documents
+ * the rule but not the error a replica gives; UnsupportedOperationException is provisional.
+ */
+export function assertRotationChangeable(key: KeyRecord, arn: string): void {
+  assertRotatable(key, arn);
+  if (key.mrk?.role === 'REPLICA') {
+    throw Errors.unsupported(`${arn} is a multi-Region replica key. Rotation is a shared property: change it on the primary key in ${key.mrk.primaryRegion}.`);
+  }
+}
+
 export function assertOnDemandQuota(count: number, arn: string): void {
   if (count >= MAX_ON_DEMAND_ROTATIONS) {
     throw Errors.limitExceeded(`The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: ${arn}`);

@@ -1,0 +1,250 @@
+import { Errors } from '../errors/kms-errors';
+import { keyArn } from '../model/arn';
+import { KeyMaterialVersion, KeyRecord, MultiRegionInfo, ReplicaInfo } from '../model/key-record';
+import { DAY_MS } from '../operations/shared/operation';
+import { Applier } from '../state/kms-state-machine';
+import { StateWriter } from '../state/kms-state';
+import { endUpdating, isPrimary, latestMaterialVersion } from './mrk-model';
+import { AckPayload, SyncPayload } from './replication-port';
+
+/*
+ * The appliers of what the replicator delivers. Like every applier they are deterministic: the
+ * proposer unsealed the material and wrapped it with this Region's domain key; here the (epoch,
+ * version) order decides what a message changes, so a repeated or late one changes nothing.
+ */
+
+/** A sync from another Region: create the replica, update shared properties, or move the primary. */
+export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
+  const { from, payload, materials } = cmd.body;
+  const me = ctx.region;
+  const local = w.state.key(payload.accountId, payload.keyId);
+  const answer = (outcome: AckPayload['outcome'], key: KeyRecord | undefined, message?: string): AckPayload => ({
+    accountId: payload.accountId,
+    keyId: payload.keyId,
+    epoch: key?.mrk?.epoch ?? 0,
+    version: key?.mrk?.version ?? 0,
+    outcome,
+    ...(key ? { keyState: key.state, latestMaterial: latestMaterialVersion(key), primaryRegion: key.mrk?.primaryRegion } : {}),
+    ...(message ? { message } : {}),
+  });
+
+  // Only the primary sends syncs, except the old primary handing the role to this Region.
+  if (payload.primaryRegion !== from && payload.primaryRegion !== me) return answer('refused', local, `${from} is not the primary Region of ${payload.keyId}`);
+  const entry = payload.replicas.find((r) => r.region === me);
+
+  if (!local) {
+    if (payload.primaryRegion === me || entry?.status !== 'CREATING' || !payload.init) return answer('gone', undefined);
+    const built = sharedMaterials(payload, undefined, materials);
+    if (!built) return answer('refused', undefined, 'key material missing from the sync');
+    const created: KeyRecord = {
+      accountId: payload.accountId,
+      keyId: payload.keyId,
+      createdAt: cmd.now,
+      description: payload.init.description,
+      keyUsage: payload.shared.keyUsage,
+      keySpec: payload.shared.keySpec,
+      origin: payload.shared.origin,
+      multiRegion: true,
+      state: 'Creating',
+      policy: payload.init.policy,
+      tags: payload.init.tags,
+      rotation: { ...payload.shared.rotation },
+      materials: built,
+      mrk: replicaInfo(payload),
+    };
+    w.deleteGoneReplica(payload.accountId, payload.keyId);
+    w.putKey(created);
+    return answer('applied', created);
+  }
+  if (!local.mrk) return answer('refused', local, `${payload.keyId} is not a multi-Region key in ${me}`);
+  if (payload.epoch < local.mrk.epoch) return answer('stale', local);
+  if (payload.epoch === local.mrk.epoch) {
+    if (payload.primaryRegion !== local.mrk.primaryRegion) return answer('refused', local, `conflicting primary Regions at epoch ${payload.epoch}`);
+    if (payload.version <= local.mrk.version) return answer('duplicate', local);
+  }
+
+  const toMe = payload.primaryRegion === me;
+  if (toMe && local.mrk.role === 'REPLICA') {
+    // UpdatePrimaryRegion: AWS requires both keys Enabled when it starts.
+    const arn = keyArn(me, local.accountId, local.keyId);
+    if (local.state === 'Disabled') return answer('refused', local, Errors.disabled(arn).message);
+    if (local.state !== 'Enabled') return answer('refused', local, `${arn} is ${local.state}; the new primary key must be Enabled.`);
+  }
+  const built = sharedMaterials(payload, local, materials);
+  if (!built) return answer('refused', local, 'key material missing from the sync');
+
+  let next: KeyRecord = {
+    ...local,
+    keyUsage: payload.shared.keyUsage,
+    keySpec: payload.shared.keySpec,
+    origin: payload.shared.origin,
+    rotation: { ...payload.shared.rotation },
+    materials: built,
+  };
+  if (toMe) {
+    // This Region takes over as primary; Updating until the old primary confirms the new epoch.
+    const becoming = local.mrk.role === 'REPLICA';
+    next = {
+      ...next,
+      state: becoming ? 'Updating' : local.state,
+      mrk: {
+        role: 'PRIMARY',
+        primaryRegion: me,
+        epoch: payload.epoch,
+        version: payload.version + 1,
+        replicas: payload.replicas.filter((r) => r.region !== me).map(({ region, status }) => ({ region, status })),
+        activeVersion: payload.shared.activeVersion,
+        ...(becoming ? { stateBeforeUpdate: local.state } : {}),
+      },
+    };
+  } else {
+    const demoted = local.mrk.role === 'PRIMARY';
+    next = { ...endUpdating(next), mrk: replicaInfo(payload) };
+    if (local.state === 'Creating' && entry?.status === 'ACTIVE') next.state = 'Enabled';
+    // A returning old primary that was waiting for its replicas to go stays waiting as a replica would: for its own window.
+    if (demoted && local.state === 'PendingReplicaDeletion') next = { ...next, state: 'PendingDeletion', deletionDate: cmd.now + (local.pendingWindowDays ?? 30) * DAY_MS };
+  }
+  w.putKey(next);
+  return answer('applied', w.state.key(local.accountId, local.keyId));
+};
+
+/** A destination's answer to a sync this Region sent. */
+export const applyMrkAck: Applier<'MrkAck'> = (w, cmd, ctx) => {
+  const { from, ack } = cmd.body;
+  const key = w.state.key(ack.accountId, ack.keyId);
+  const next = key && afterAck(key, from, ack, cmd.now, ctx.region);
+  if (next && next !== key) w.putKey(next);
+  return { changed: next !== undefined && next !== key };
+};
+
+/**
+ * What an answer from `from` changes about `key` (the same object when nothing): the handover of
+ * UpdatePrimaryRegion completes or is undone; a replica's confirmation is recorded (a new one
+ * becomes ACTIVE); a replica that is gone leaves the list; a newer epoch demotes this Region.
+ */
+export function afterAck(key: KeyRecord, from: string, ack: AckPayload, now: number, me: string): KeyRecord {
+  const mrk = key.mrk;
+  if (!mrk) return key;
+  if (mrk.handoverTo === from) {
+    if ((ack.outcome === 'applied' || ack.outcome === 'duplicate') && ack.epoch >= mrk.epoch) return endUpdating(key);
+    if (ack.outcome === 'refused' || ack.outcome === 'gone') {
+      // The Region could not take over: this Region stays primary (at the new epoch, now its own).
+      const back: ReplicaInfo[] = ack.outcome === 'gone' ? [] : [{ region: from, status: 'ACTIVE', ...(ack.keyState ? { keyState: ack.keyState } : {}), ...(ack.message ? { refusal: ack.message } : {}) }];
+      const restored = endUpdating(key);
+      return {
+        ...restored,
+        mrk: { ...restored.mrk!, role: 'PRIMARY', primaryRegion: me, version: mrk.version + 1, replicas: [...back, ...mrk.replicas.filter((r) => r.region !== me)] },
+      };
+    }
+  }
+  if (ack.outcome === 'stale' && ack.epoch > mrk.epoch) {
+    if (mrk.role !== 'PRIMARY') return key;
+    // Another Region became primary while this one was away (forced promotion): step down; its sync brings the rest.
+    return { ...endUpdating(key), mrk: { ...endUpdating(key).mrk!, role: 'REPLICA', primaryRegion: ack.primaryRegion ?? from } };
+  }
+  if (mrk.role !== 'PRIMARY') return key;
+  const replica = mrk.replicas.find((r) => r.region === from);
+  if (!replica) return key;
+  if (ack.outcome === 'gone') return withoutReplica(key, from, now);
+  if (ack.outcome === 'refused') {
+    return replica.refusal === ack.message ? key : withReplica(key, { ...replica, refusal: ack.message ?? 'refused' });
+  }
+  if (ack.outcome === 'stale' || ack.epoch !== mrk.epoch) return key;
+  const { init: _i, refusal: _r, ...rest } = replica;
+  const updated: ReplicaInfo = {
+    ...rest,
+    status: 'ACTIVE',
+    ackedEpoch: ack.epoch,
+    ackedVersion: Math.max(replica.ackedEpoch === ack.epoch ? (replica.ackedVersion ?? 0) : 0, ack.version),
+    ...(ack.latestMaterial !== undefined ? { ackedMaterial: ack.latestMaterial } : {}),
+    ...(ack.keyState ? { keyState: ack.keyState } : {}),
+  };
+  if (JSON.stringify(updated) === JSON.stringify(replica) && key.state !== 'Updating') return key;
+  const next = withReplica(key, updated);
+  // A new primary leaves Updating once a replica confirmed its epoch.
+  return key.state === 'Updating' ? endUpdating(next) : next;
+}
+
+function withReplica(key: KeyRecord, replica: ReplicaInfo): KeyRecord {
+  return { ...key, mrk: { ...key.mrk!, replicas: key.mrk!.replicas.map((r) => (r.region === replica.region ? replica : r)) } };
+}
+
+/** The primary stops listing a replica; the last one gone starts a PendingReplicaDeletion primary's waiting period. */
+function withoutReplica(key: KeyRecord, region: string, now: number): KeyRecord {
+  const replicas = key.mrk!.replicas.filter((r) => r.region !== region);
+  const next: KeyRecord = { ...key, mrk: { ...key.mrk!, replicas } };
+  if (key.state === 'PendingReplicaDeletion' && replicas.length === 0) {
+    return { ...next, state: 'PendingDeletion', deletionDate: now + (key.pendingWindowDays ?? 30) * DAY_MS };
+  }
+  return next;
+}
+
+/** A replica in `from` was deleted. Answered `removed` whether or not this Region listed it: nothing here lists it afterwards. */
+export const applyMrkGone: Applier<'MrkGone'> = (w, cmd) => {
+  const { from, gone } = cmd.body;
+  const key = w.state.key(gone.accountId, gone.keyId);
+  if (key && isPrimary(key) && key.mrk!.replicas.some((r) => r.region === from)) w.putKey(withoutReplica(key, from, cmd.now));
+  return { accountId: gone.accountId, keyId: gone.keyId, removed: true };
+};
+
+export const applyMrkGoneDone: Applier<'MrkGoneDone'> = (w, cmd) => {
+  if (cmd.body.reply.removed) w.deleteGoneReplica(cmd.body.reply.accountId, cmd.body.reply.keyId);
+};
+
+/** Records, when a replica is deleted, that its primary must be told. */
+export function rememberGoneReplica(w: StateWriter, key: KeyRecord): void {
+  if (key.mrk?.role === 'REPLICA') w.putGoneReplica({ accountId: key.accountId, keyId: key.keyId, primaryRegion: key.mrk.primaryRegion, epoch: key.mrk.epoch });
+}
+
+/**
+ * Beyond AWS, for disaster-recovery drills: this Region's replica becomes primary at a higher epoch
+ * without asking the old primary (which may be down). The old primary demotes itself when it
+ * hears of the newer epoch.
+ */
+export const applyForcePromote: Applier<'ForcePromote'> = (w, cmd, ctx) => {
+  const key = w.state.key(cmd.accountId, cmd.body.keyId);
+  const arn = keyArn(ctx.region, cmd.accountId, cmd.body.keyId);
+  if (!key) throw Errors.keyNotFound(arn);
+  if (!key.mrk) throw Errors.unsupported(`${arn} is not a multi-Region key.`);
+  if (key.mrk.role === 'PRIMARY') throw Errors.unsupported(`${arn} is already the primary key (epoch ${key.mrk.epoch}).`);
+  if (key.state === 'Creating') throw Errors.creating(arn);
+  const previous = key.mrk.primaryRegion;
+  const others = key.mrk.replicas.filter((r) => r.region !== ctx.region && r.region !== previous).map(({ region, status }) => ({ region, status }));
+  const restored = endUpdating(key);
+  const mrk: MultiRegionInfo = {
+    role: 'PRIMARY',
+    primaryRegion: ctx.region,
+    epoch: key.mrk.epoch + 1,
+    version: 1,
+    replicas: [{ region: previous, status: 'ACTIVE' }, ...others],
+    activeVersion: key.mrk.activeVersion,
+  };
+  w.putKey({ ...restored, mrk });
+  return { keyId: key.keyId, region: ctx.region, primaryRegion: ctx.region, epoch: mrk.epoch, previousPrimaryRegion: previous };
+};
+
+function replicaInfo(payload: SyncPayload): MultiRegionInfo {
+  return {
+    role: 'REPLICA',
+    primaryRegion: payload.primaryRegion,
+    epoch: payload.epoch,
+    version: payload.version,
+    replicas: payload.replicas.map(({ region, status }) => ({ region, status })),
+    activeVersion: payload.shared.activeVersion,
+  };
+}
+
+/**
+ * The key's materials exactly as the sender lists them: a version held locally with the same
+ * material id keeps its local wrapping; any other comes from the message. Undefined when one is missing.
+ */
+function sharedMaterials(payload: SyncPayload, local: KeyRecord | undefined, received: KeyMaterialVersion[]): KeyMaterialVersion[] | undefined {
+  const out: KeyMaterialVersion[] = [];
+  for (const m of payload.shared.materials) {
+    const held = local?.materials.find((l) => l.version === m.version && l.materialId === m.materialId);
+    const got = held ?? received.find((r) => r.version === m.version && r.materialId === m.materialId);
+    if (!got) return undefined;
+    out.push({ ...got, createdAt: m.createdAt, ...(m.rotationType ? { rotationType: m.rotationType } : {}) });
+  }
+  return out.length > 0 ? out : undefined;
+}

@@ -1,0 +1,94 @@
+import { KeyRecord, KeyState, MultiRegionInfo, ReplicaInfo } from '../model/key-record';
+import { MrkSharedState, SyncPayload } from './replication-port';
+
+/** `mrk-` + 32 lowercase hex: AWS's multi-Region key id. Only such ids ever cross Regions. */
+export const MRK_ID = /^mrk-[0-9a-f]{32}$/;
+
+export const isPrimary = (key: KeyRecord): boolean => key.mrk?.role === 'PRIMARY';
+export const isReplica = (key: KeyRecord): boolean => key.mrk?.role === 'REPLICA';
+
+export const latestMaterialVersion = (key: KeyRecord): number => key.materials[key.materials.length - 1]?.version ?? 0;
+
+/** What the primary shares with its replicas (AWS's shared properties). */
+export function sharedStateOf(key: KeyRecord): MrkSharedState {
+  return {
+    keySpec: key.keySpec,
+    keyUsage: key.keyUsage,
+    origin: key.origin,
+    rotation: { ...key.rotation },
+    activeVersion: key.mrk!.activeVersion,
+    materials: key.materials.map(({ version, materialId, createdAt, rotationType }) => ({ version, materialId, createdAt, ...(rotationType ? { rotationType } : {}) })),
+  };
+}
+
+/** The sync a key's Region sends to `to`: its shared state at its (epoch, version). */
+export function syncPayloadFor(key: KeyRecord, to: string): SyncPayload {
+  const mrk = key.mrk!;
+  const target = mrk.replicas.find((r) => r.region === to);
+  return {
+    accountId: key.accountId,
+    keyId: key.keyId,
+    epoch: mrk.epoch,
+    version: mrk.version,
+    primaryRegion: mrk.primaryRegion,
+    replicas: mrk.replicas.map(({ region, status }) => ({ region, status })),
+    shared: sharedStateOf(key),
+    ...(target?.status === 'CREATING' && target.init ? { init: target.init } : {}),
+  };
+}
+
+/** True when `replica` has not confirmed the primary's current (epoch, version). */
+export const replicaOwed = (mrk: MultiRegionInfo, replica: ReplicaInfo): boolean => replica.ackedEpoch !== mrk.epoch || (replica.ackedVersion ?? 0) < mrk.version;
+
+/**
+ * The active material of a primary: the newest version every replica holds. It never moves back,
+ * and a replica still being created does not hold back material the others already use.
+ */
+export function activeVersionOf(key: KeyRecord): number {
+  const mrk = key.mrk!;
+  const latest = latestMaterialVersion(key);
+  const held = mrk.replicas.map((r) => (r.ackedEpoch === mrk.epoch ? (r.ackedMaterial ?? 0) : 0));
+  return Math.max(mrk.activeVersion, Math.min(latest, ...held));
+}
+
+/** Everything a replica receives, as one comparable string. */
+function sharedSignature(key: KeyRecord): string {
+  const mrk = key.mrk!;
+  return JSON.stringify([
+    key.keySpec,
+    key.keyUsage,
+    key.origin,
+    key.rotation,
+    mrk.primaryRegion,
+    mrk.activeVersion,
+    key.materials.map((m) => m.materialId),
+    mrk.replicas.map((r) => [r.region, r.status, r.init ?? null]),
+  ]);
+}
+
+/**
+ * Applied to every key write: for a multi-Region primary, moves the active material forward and
+ * raises the version when what replicas receive changed (unless the applier set a new epoch or
+ * version itself). Everything else passes unchanged.
+ */
+export function withMrkVersion(prev: KeyRecord | undefined, next: KeyRecord): KeyRecord {
+  if (next.mrk?.role !== 'PRIMARY') return next;
+  const activeVersion = activeVersionOf(next);
+  let out = activeVersion === next.mrk.activeVersion ? next : { ...next, mrk: { ...next.mrk, activeVersion } };
+  const p = prev?.mrk;
+  if (p?.role === 'PRIMARY' && p.epoch === out.mrk!.epoch && p.version === out.mrk!.version && sharedSignature(prev!) !== sharedSignature(out)) {
+    out = { ...out, mrk: { ...out.mrk!, version: out.mrk!.version + 1 } };
+  }
+  return out;
+}
+
+/** The state a key returns to when Updating ends. */
+export function afterUpdating(key: KeyRecord): KeyState {
+  return key.state === 'Updating' ? (key.mrk?.stateBeforeUpdate ?? 'Enabled') : key.state;
+}
+
+/** The key with Updating over: its earlier state back and the handover forgotten. */
+export function endUpdating(key: KeyRecord): KeyRecord {
+  const { stateBeforeUpdate: _s, handoverTo: _h, ...mrk } = key.mrk!;
+  return { ...key, state: afterUpdating(key), mrk };
+}
