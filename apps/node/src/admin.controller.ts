@@ -1,5 +1,6 @@
 import { NodeConfig } from '@trent/config';
-import { KmsService } from '@trent/kms';
+import { isKmsError, KmsErrorCode } from '@trent/protocol';
+import { KmsService, MRK_ID } from '@trent/kms';
 import { Body, Controller, Delete, Get, HttpCode, HttpException, Inject, NotFoundException, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import cluster from 'node:cluster';
@@ -7,6 +8,14 @@ import type { NodeAdmin } from './node.module';
 import { NODE_ADMIN, NODE_CONFIG } from './tokens';
 
 const NODE_ID = /^[1-9][0-9]{0,2}$/;
+
+/** HTTP statuses of the failover route's errors (AWS's own codes in the body). */
+const FAILOVER_STATUS: Partial<Record<KmsErrorCode, number>> = {
+  NotFoundException: 404,
+  KMSInvalidStateException: 409,
+  KMSInternalException: 503,
+  DependencyTimeoutException: 504,
+};
 
 /** Trent's own routes, outside the AWS API: health, status, and (dev mode) the cluster clock. */
 @Controller('_trent')
@@ -25,7 +34,7 @@ export class AdminController {
   @Get('status')
   async status() {
     // The Raft part is live, from the primary; the rest is this worker's replica.
-    const raft = await this.admin({ op: 'status' });
+    const [raft, replication] = await Promise.all([this.admin({ op: 'status' }), this.admin({ op: 'replication' })]);
     const live = raft.status === 200 ? (raft.body as { role: string; term: number; leader: string | null; commit: number }) : undefined;
     return {
       region: this.config.region,
@@ -37,7 +46,26 @@ export class AdminController {
       devMode: this.config.devMode,
       ...this.kms.status(),
       ...(live ? { role: live.role, term: live.term, leader: live.leader, commitIndex: live.commit, raft: live } : {}),
+      ...(replication.status === 200 ? { replication: replication.body } : {}),
     };
+  }
+
+  /**
+   * Beyond AWS, for disaster-recovery drills: {"keyId": "mrk-…"} makes this Region's replica the
+   * primary at a higher epoch without the old primary's Region. See `trent failover --force`.
+   */
+  @Post('mrk/failover')
+  async failover(@Body() body: unknown, @Res() reply: FastifyReply) {
+    const keyId = (body as { keyId?: unknown } | undefined)?.keyId;
+    if (typeof keyId !== 'string' || !MRK_ID.test(keyId)) {
+      return reply.status(400).send({ code: 'ValidationException', message: 'body must be {"keyId": "mrk-<32 hex>"}, the id of a multi-Region key' });
+    }
+    try {
+      return reply.status(200).send(await this.kms.forcePromote(keyId));
+    } catch (e) {
+      if (!isKmsError(e)) throw e;
+      return reply.status(FAILOVER_STATUS[e.code] ?? 400).send({ code: e.code, message: e.message });
+    }
   }
 
   /** Hands leadership to another voter: {"to": "2"}. Only the leader can; the answer names the new leader. */

@@ -30,6 +30,8 @@ export async function answerRaftAdmin(raft: RaftNode, request: AdminRequest): Pr
       return addNode(raft, request.node, request.address);
     case 'removeNode':
       return removeNode(raft, request.node);
+    case 'replication':
+      return { status: 404, body: { message: 'the replicator answers this (primary.ts)' } };
     default: {
       const unknown: never = request;
       return { status: 400, body: { message: `unknown admin request ${JSON.stringify(unknown)}` } };

@@ -42,4 +42,11 @@ describe(loadNodeConfig.name, () => {
     expect(problems({ TRENT_RAFT_PEERS: '2=127.0.0.1:7002' })).toContain('does not name this node (1)');
     expect(problems({ TRENT_RAFT_TICK_MS: '0', TRENT_RAFT_ELECTION_TICKS: '1' })).toMatch(/TRENT_RAFT_TICK_MS[\s\S]*TRENT_RAFT_ELECTION_TICKS/);
   });
+
+  it('should turn replication on with TRENT_NATS_URL, its key files beside the Region and cluster directories by default', () => {
+    expect(loadNodeConfig({ TRENT_REGION: 'us-east-1', TRENT_DATA_DIR: '/tmp/x/us-east-1/node-1' }).replication).toBeUndefined();
+    const sut = loadNodeConfig({ TRENT_REGION: 'us-east-1', TRENT_DATA_DIR: '/tmp/x/us-east-1/node-1', TRENT_NATS_URL: 'nats://127.0.0.1:4222' });
+    expect(sut.replication).toEqual({ natsUrl: 'nats://127.0.0.1:4222', keyFile: '/tmp/x/us-east-1/replication-key.json', trustFile: '/tmp/x/replication-trust.json' });
+    expect(() => loadNodeConfig({ TRENT_REGION: 'us-east-1', TRENT_DATA_DIR: '/tmp/x', TRENT_NATS_URL: 'http://x' })).toThrow(/TRENT_NATS_URL='http:\/\/x' must look like/);
+  });
 });

@@ -17,6 +17,18 @@ export interface NodeConfig {
   /** HTTP worker processes, each serving reads and crypto from a replica of the applied state. */
   readonly workers: number;
   readonly raft: RaftConfig;
+  /** Multi-Region replication; undefined when TRENT_NATS_URL is unset (the node then replicates nothing). */
+  readonly replication?: ReplicationConfig;
+}
+
+/** Where the node reaches its Region's NATS server, and the keys it seals, signs and verifies with. */
+export interface ReplicationConfig {
+  /** nats://host:port of this Region's own NATS server. */
+  readonly natsUrl: string;
+  /** This Region's replication key pair (JSON; see libs/replication). */
+  readonly keyFile: string;
+  /** Every trusted Region's public keys (JSON); its Regions are where mrk- keys may be replicated. */
+  readonly trustFile: string;
 }
 
 /** The node's place in its Region's Raft group. */
@@ -105,6 +117,12 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
   const joinText = env.TRENT_RAFT_JOIN ?? '0';
   if (!['0', '1'].includes(joinText)) problems.push(`TRENT_RAFT_JOIN='${joinText}' must be 0 or 1`);
 
+  const natsUrl = env.TRENT_NATS_URL ?? '';
+  if (natsUrl && !/^nats:\/\/[^\s/:]+:\d{1,5}$/.test(natsUrl)) problems.push(`TRENT_NATS_URL='${natsUrl}' must look like nats://127.0.0.1:4222`);
+  const regionDir = dataDir ? path.join(dataDir, '..') : '';
+  const keyFile = env.TRENT_REPLICATION_KEY_FILE || path.join(regionDir, 'replication-key.json');
+  const trustFile = env.TRENT_REPLICATION_TRUST_FILE || path.join(regionDir, '..', 'replication-trust.json');
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     region,
@@ -117,6 +135,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     devMode: devText === '1' || devText === 'true',
     logLevel,
     workers,
+    replication: natsUrl ? Object.freeze({ natsUrl, keyFile: path.resolve(keyFile), trustFile: path.resolve(trustFile) }) : undefined,
     raft: Object.freeze({ host: raftHost, port: raftPort, peers, tickMs, electionTicks, compactAfter, trailingEntries, join: joinText === '1' }),
   });
 }

@@ -23,7 +23,9 @@ export type AdminRequest =
   | { op: 'status' }
   | { op: 'transferLeader'; to: string }
   | { op: 'addNode'; node: string; address: string }
-  | { op: 'removeNode'; node: string };
+  | { op: 'removeNode'; node: string }
+  /** The multi-Region replicator's status (it runs in the primary). */
+  | { op: 'replication' };
 
 /** Replica → primary. */
 export type ToPrimary = { t: 'ready' } | { t: 'propose'; id: number; cmd: Command } | { t: 'applied'; index: number } | { t: 'read'; id: number } | { t: 'admin'; id: number; request: AdminRequest };
