@@ -9,7 +9,7 @@ const swc = ['@swc/jest', {
   module: { type: 'commonjs' },
 }];
 const moduleNameMapper = {
-  '^@trent/(protocol|crypto|kms|auth|config|storage|raft)$': '<rootDir>/libs/$1/src',
+  '^@trent/(protocol|crypto|kms|auth|config|storage|raft|replication)$': '<rootDir>/libs/$1/src',
   '^@trent/cluster$': '<rootDir>/cluster/src',
 };
 const common = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
