@@ -3,12 +3,14 @@ import { DomainKey } from '@trent/crypto';
 import { KmsService, ReplicaFanout, ToPrimary, ToReplica } from '@trent/kms';
 import { isKmsError, KmsErrorCode } from '@trent/protocol';
 import { PeerAddress, RaftNode, TcpTransport } from '@trent/raft';
+import { DISABLED_REPLICATION_STATUS, NatsBus, Replicator } from '@trent/replication';
 import { LevelKvStore } from '@trent/storage';
 import cluster, { Worker } from 'node:cluster';
 import pino from 'pino';
 import { loadIdentities } from './identities';
 import { batchingSender, unbatch } from './ipc-batch';
 import { answerRaftAdmin } from './raft-admin';
+import { loadReplicationKeys } from './replication-keys';
 
 /** Where the primary keeps the Raft addresses of members added at run time. */
 const ADDRESSES_KEY = 'node/raft-addresses';
@@ -34,6 +36,8 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
   // Workers read the identities file too; a bad one must stop the node here, not loop worker restarts.
   loadIdentities(config);
   const domainKey = await DomainKey.loadOrCreate(config.domainKeyFile);
+  // Bad or missing replication keys stop the node here, with the file and field named.
+  const replicationKeys = loadReplicationKeys(config);
   const store = await LevelKvStore.open(config.dataDir);
   const fatal = (e: Error) => {
     log.fatal({ err: e }, 'fatal error (storage or Raft); stopping the node');
@@ -52,6 +56,7 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
     nodeId: config.nodeId,
     store,
     domainKey,
+    replicationRegions: replicationKeys?.trustedRegions(),
     onFatal: fatal,
     openConsensus: async (stateMachine, applied) => {
       const node = await RaftNode.open({
@@ -107,8 +112,18 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
     log.info({ applied: kmsLog.status().appliedIndex, keys: service.status().keys }, 'installed a snapshot from the leader');
     fanout.reset(service.snapshot(), kmsLog.status());
   });
+  // Multi-Region keys: this node sends what its Region owes others while it leads, and takes its
+  // share of what other Regions send (every node of the Region listens in one NATS queue group).
+  let replicator: Replicator | undefined;
+  if (replicationKeys && config.replication) {
+    const bus = new NatsBus({ region: config.region, servers: config.replication.natsUrl, log, name: `trent-${config.region}-node-${config.nodeId}` });
+    void bus.start();
+    replicator = new Replicator({ host: service.replicationHost(), keys: replicationKeys, bus, log });
+    replicator.start();
+  }
   kmsLog.onApplied(async (entries) => {
     await fanout.applied(entries, kmsLog.status());
+    if (replicator) service.replicationHost().changed();
     // Moving the clock can make deletions and rotations due at once.
     if (entries.some((e) => e.cmd?.body.type === 'AdvanceClock')) setImmediate(() => service.runDueWork());
   });
@@ -128,6 +143,8 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
           (result) => send({ t: 'result', id: m.id, result }),
           (e: Error) => send({ t: 'rejected', id: m.id, ...asKmsFailure(e) }),
         );
+      } else if (m.t === 'admin' && m.request.op === 'replication') {
+        send({ t: 'adminReply', id: m.id, status: 200, body: replicator?.status() ?? DISABLED_REPLICATION_STATUS });
       } else if (m.t === 'admin') {
         void answerRaftAdmin(raft!, m.request).then((reply) => send({ t: 'adminReply', id: m.id, ...reply }));
       } else if (m.t === 'read') {
@@ -163,6 +180,7 @@ export async function runPrimary(config: NodeConfig): Promise<void> {
     log.info({ reason }, 'stopping');
     clearInterval(timer);
     await Promise.all([...workers.values()].map((w) => stopWorker(w)));
+    await replicator?.close();
     await service.close();
     await transport?.close();
     await store.close();

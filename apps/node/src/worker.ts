@@ -9,6 +9,7 @@ import cluster from 'node:cluster';
 import { AwsExceptionFilter } from './aws-exception.filter';
 import { batchingSender, unbatch } from './ipc-batch';
 import { loadIdentities } from './identities';
+import { loadReplicationKeys } from './replication-keys';
 import { NodeModule } from './node.module';
 
 /** Large enough for the biggest KMS request (a 128 KiB key policy plus tags); AWS refuses more. */
@@ -26,7 +27,8 @@ export async function runWorker(config: NodeConfig): Promise<void> {
   const first = await inbox.first();
   if (first.t !== 'snapshot') throw new Error(`expected the state snapshot first, got ${first.t}`);
   const channel = { send: batchingSender<ToPrimary>((batch) => process.connected && process.send!(batch)), onMessage: (h: (m: ToReplica) => void) => inbox.deliverTo(h) };
-  const { service: kms, log: replicaLog } = KmsService.openReplica({ region: config.region, domainKey }, first.snapshot, first.status, channel);
+  const replicationRegions = loadReplicationKeys(config)?.trustedRegions();
+  const { service: kms, log: replicaLog } = KmsService.openReplica({ region: config.region, domainKey, replicationRegions }, first.snapshot, first.status, channel);
   process.on('disconnect', () => {
     replicaLog.disconnect();
     process.exit(0);

@@ -127,6 +127,7 @@ function ackPayload(v: unknown, at: string): AckPayload {
   if (o.keyState !== undefined) out.keyState = member(o.keyState, KEY_STATES, `${at}.keyState`);
   if (o.primaryRegion !== undefined) out.primaryRegion = region(o.primaryRegion, `${at}.primaryRegion`);
   if (o.message !== undefined) out.message = text(o.message, `${at}.message`, 1024, true);
+  if (o.latestMaterial !== undefined) out.latestMaterial = count(o.latestMaterial, `${at}.latestMaterial`);
   return out;
 }
 

@@ -230,7 +230,14 @@ export class Replicator {
     if (out.payload.keyId !== item.keyId || out.payload.accountId !== item.accountId) {
       throw new Error(`host built a sync for ${out.payload.keyId}, asked for ${item.keyId}`);
     }
-    const { id, bytes } = this.codec.seal({ kind: 'sync', to: item.to, body: out.payload, material: out.material });
+    let sealed: { id: string; bytes: Uint8Array };
+    try {
+      sealed = this.codec.seal({ kind: 'sync', to: item.to, body: out.payload, material: out.material });
+    } finally {
+      // buildSync hands over copies (replication-port.ts): the plaintext is ours to erase.
+      for (const m of out.material) m.plaintext.fill(0);
+    }
+    const { id, bytes } = sealed;
     const reply = this.verifyReply(await this.bus.request(item.to, bytes, this.retry.requestTimeoutMs), id, item.to, 'ack');
     const ack = parseAckPayload(reply.body);
     if (!ack.ok) throw this.rejectReply(reply, ack.reason);
@@ -303,7 +310,13 @@ export class Replicator {
     if (!payload.ok) return this.codec.reject({ from: m.from, to: m.to, kind: m.kind, reason: payload.reason });
     const material = this.codec.openMaterial(m, payload.value);
     if (!material) return undefined;
-    const ack = await this.host.receiveSync(m.from, payload.value, material);
+    let ack;
+    try {
+      ack = await this.host.receiveSync(m.from, payload.value, material);
+    } finally {
+      // The host keeps only what it wrapped with its domain key (replication-port.ts).
+      for (const p of material) p.plaintext.fill(0);
+    }
     return this.codec.seal({ kind: 'ack', to: m.from, inReplyTo: m.id, body: ack }).bytes;
   }
 

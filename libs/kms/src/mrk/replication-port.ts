@@ -116,9 +116,15 @@ export interface ReplicationHost {
   isLeader(): boolean;
   /** Everything this Region still owes other Regions. Cheap; called after every change and on a timer. */
   pending(): OutboxItem[];
-  /** The sync for one item with its material unwrapped, or undefined when it is no longer owed. */
+  /**
+   * The sync for one item with its material unwrapped, or undefined when it is no longer owed.
+   * The plaintext buffers are copies: the replicator zeroes them once sealed.
+   */
   buildSync(item: Extract<OutboxItem, { kind: 'sync' }>): SyncOut | undefined;
-  /** Applies a verified sync through the Region's log; resolves after commit with the answer to send back. */
+  /**
+   * Applies a verified sync through the Region's log; resolves after commit with the answer to
+   * send back. The host keeps no reference to `material`: the replicator zeroes it afterwards.
+   */
   receiveSync(from: string, payload: SyncPayload, material: PlainMaterial[]): Promise<AckPayload>;
   /** Records a destination's answer (through the log when it changes anything). */
   receiveAck(from: string, ack: AckPayload): Promise<void>;

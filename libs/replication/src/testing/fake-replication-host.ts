@@ -49,14 +49,16 @@ export class FakeReplicationHost implements ReplicationHost {
 
   buildSync(item: Extract<OutboxItem, { kind: 'sync' }>): SyncOut | undefined {
     const k = this.keys.get(item.keyId);
-    return k && { payload: { ...k.payload, epoch: item.epoch, version: item.version }, material: k.material };
+    // Copies, as the contract says: the replicator zeroes them once sealed.
+    return k && { payload: { ...k.payload, epoch: item.epoch, version: item.version }, material: k.material.map((m) => ({ version: m.version, plaintext: Buffer.from(m.plaintext) })) };
   }
 
   async receiveSync(from: string, payload: SyncPayload, material: PlainMaterial[]): Promise<AckPayload> {
     await this.apply();
     const held = this.syncs.filter((s) => s.payload.keyId === payload.keyId).at(-1);
     const duplicate = held !== undefined && held.payload.version >= payload.version;
-    if (!duplicate) this.syncs.push({ from, payload, material });
+    // A copy, as a real host keeps only what it wrapped: the replicator zeroes the buffers it handed over.
+    if (!duplicate) this.syncs.push({ from, payload, material: material.map((m) => ({ version: m.version, plaintext: Buffer.from(m.plaintext) })) });
     const { accountId, keyId, epoch, version } = duplicate ? held.payload : payload;
     return { accountId, keyId, epoch, version, outcome: duplicate ? 'duplicate' : 'applied', keyState: 'Enabled' };
   }
