@@ -4,37 +4,15 @@ import { EnvelopeCodec, Message, SIGNED_LABEL } from './envelope';
 import { generateRegionKeys, RegionKeys } from './region-keys';
 import { Rejections } from './rejections';
 import { capturingLogger, regionFixtures } from './testing/region-fixtures';
+import { secretMaterial, syncFixture } from './testing/sync-fixtures';
 
 const US = 'us-east-1';
 const EU = 'eu-west-1';
 const AP = 'ap-southeast-2';
 const KEY_ID = 'mrk-0123456789abcdef0123456789abcdef';
 
-const payload = (version = 3): SyncPayload => ({
-  accountId: '111122223333',
-  keyId: KEY_ID,
-  epoch: 1,
-  version,
-  primaryRegion: US,
-  replicas: [{ region: EU, status: 'ACTIVE' }],
-  shared: {
-    keySpec: 'SYMMETRIC_DEFAULT',
-    keyUsage: 'ENCRYPT_DECRYPT',
-    origin: 'AWS_KMS',
-    rotation: { enabled: false, onDemandCount: 0 },
-    activeVersion: 2,
-    materials: [
-      { version: 1, materialId: 'a'.repeat(64), createdAt: 1 },
-      { version: 2, materialId: 'b'.repeat(64), createdAt: 2, rotationType: 'ON_DEMAND' },
-    ],
-  },
-});
-
-// Recognisable, so a leak anywhere is easy to find.
-const material = (): PlainMaterial[] => [
-  { version: 1, plaintext: Buffer.from('5ec2e7a15ec2e7a15ec2e7a15ec2e7a15ec2e7a15ec2e7a15ec2e7a15ec2e7a1', 'hex') },
-  { version: 2, plaintext: Buffer.from('c0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffee0000', 'hex') },
-];
+const payload = (version = 3): SyncPayload => syncFixture({ keyId: KEY_ID, version, primary: US, replicas: [EU], materials: 2 });
+const material = (): PlainMaterial[] => secretMaterial(2);
 
 function setup() {
   const fx = regionFixtures([US, EU, AP]);

@@ -8,6 +8,7 @@ import { NatsBus } from './nats-bus';
 import { Replicator } from './replicator';
 import { FakeReplicationHost } from './testing/fake-replication-host';
 import { capturingLogger, regionFixtures } from './testing/region-fixtures';
+import { SECRET_HEX, secretMaterial, syncFixture } from './testing/sync-fixtures';
 
 /**
  * Two Regions, each its own nats-server, joined by a gateway as the launcher joins them: a sync
@@ -19,27 +20,11 @@ const NATS_SERVER = process.env.NATS_SERVER ?? '/usr/sbin/nats-server';
 const US = 'us-east-1';
 const EU = 'eu-west-1';
 const KEY_ID = 'mrk-00000000000000000000000000000001';
-const SECRET_HEX = '5ec2e7a15ec2e7a15ec2e7a15ec2e7a1';
 
 jest.setTimeout(60_000);
 
-const payload = (version: number): SyncPayload => ({
-  accountId: '111122223333',
-  keyId: KEY_ID,
-  epoch: 1,
-  version,
-  primaryRegion: US,
-  replicas: [{ region: EU, status: 'ACTIVE' }],
-  shared: {
-    keySpec: 'SYMMETRIC_DEFAULT',
-    keyUsage: 'ENCRYPT_DECRYPT',
-    origin: 'AWS_KMS',
-    rotation: { enabled: false, onDemandCount: 0 },
-    activeVersion: 1,
-    materials: [{ version: 1, materialId: 'a'.repeat(64), createdAt: 1 }],
-  },
-});
-const material = (): PlainMaterial[] => [{ version: 1, plaintext: Buffer.from(SECRET_HEX.repeat(2), 'hex') }];
+const payload = (version: number): SyncPayload => syncFixture({ keyId: KEY_ID, version, primary: US, replicas: [EU] });
+const material = (): PlainMaterial[] => secretMaterial();
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

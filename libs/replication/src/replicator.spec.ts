@@ -6,31 +6,16 @@ import { Replicator, RetryOptions } from './replicator';
 import { FakeReplicationHost } from './testing/fake-replication-host';
 import { MemoryNetwork } from './testing/memory-network';
 import { capturingLogger, regionFixtures } from './testing/region-fixtures';
+import { SECRET_HEX, secretMaterial, syncFixture } from './testing/sync-fixtures';
 
 const US = 'us-east-1';
 const EU = 'eu-west-1';
 const AP = 'ap-southeast-2';
 const ACCOUNT = '111122223333';
 const keyId = (n: number) => `mrk-${n.toString(16).padStart(32, '0')}`;
-const SECRET_HEX = '5ec2e7a15ec2e7a15ec2e7a15ec2e7a1';
 
-const payload = (id: string, version: number, replicas = [EU]): SyncPayload => ({
-  accountId: ACCOUNT,
-  keyId: id,
-  epoch: 1,
-  version,
-  primaryRegion: US,
-  replicas: replicas.map((region) => ({ region, status: 'ACTIVE' as const })),
-  shared: {
-    keySpec: 'SYMMETRIC_DEFAULT',
-    keyUsage: 'ENCRYPT_DECRYPT',
-    origin: 'AWS_KMS',
-    rotation: { enabled: false, onDemandCount: 0 },
-    activeVersion: 1,
-    materials: [{ version: 1, materialId: 'a'.repeat(64), createdAt: 1 }],
-  },
-});
-const material = (): PlainMaterial[] => [{ version: 1, plaintext: Buffer.from(SECRET_HEX.repeat(2), 'hex') }];
+const payload = (id: string, version: number, replicas = [EU]): SyncPayload => syncFixture({ keyId: id, version, primary: US, replicas });
+const material = (): PlainMaterial[] => secretMaterial();
 
 const FAST: Partial<RetryOptions> = { initialMs: 10, maxMs: 40, requestTimeoutMs: 30, tickMs: 50 };
 
