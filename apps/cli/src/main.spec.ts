@@ -57,9 +57,9 @@ describe(run.name, () => {
       [['clock'], 'say what to do with the clock'],
       [['clock', 'advance'], 'say how far to advance'],
       [['clock', 'advance', '1h30m'], '"1h30m" is not a duration; use a whole number and one unit: 31d, 12h, 90m or 3600s'],
-      [['kill'], 'say which node, e.g. us-east-1/2'],
-      [['start', 'us-east-1'], '"us-east-1" is not a node name; use <region>/<id>, e.g. us-east-1/2'],
-      [['pause', 'us-east-1/node-x'], '"us-east-1/node-x" is not a node name'],
+      [['kill'], 'say which node or Region, e.g. us-east-1/2 or us-east-1'],
+      [['start', 'moon'], '"moon" is neither a node nor a Region; use <region>/<id> (us-east-1/2) or a Region (us-east-1)'],
+      [['pause', 'us-east-1/node-x'], '"us-east-1/node-x" is neither a node nor a Region'],
       [['resume', 'us-east-1/1', 'us-east-1/2'], 'unexpected argument "us-east-1/2"'],
       [['transfer-leader'], 'say which Region, e.g. us-east-1'],
       [['transfer-leader', 'us-east-1', '--to', 'leader'], '--to must be a node id such as 2 or node-2 (got "leader")'],
@@ -367,12 +367,12 @@ describe(run.name, () => {
       const out: string[] = [];
       const io: CliIo = { out: (text) => out.push(text), err: (text) => out.push(text) };
 
-      const exit = run(['up', '--regions', 'us-east-1,eu-west-1', '--port', String(port), '--data', dataDir], io);
+      const exit = run(['up', '--regions', 'us-east-1,eu-west-1', '--nodes', '1', '--port', String(port), '--data', dataDir], io);
       await eventually(() => out.some((text) => text.includes('Trent is ready.')), 15_000);
       const block = out.join('\n');
       const endpoint = `http://127.0.0.1:${port}`;
 
-      expect(block).toContain(`  us-east-1      up  1 node (:${port + 1}), leader node-1, in `);
+      expect(block).toContain(`  us-east-1      up  1 node (:${port + 1}), leader node-1, NATS :${port + 2000}, in `);
       expect(block).toContain(`Endpoint     ${endpoint}`);
       expect(block).toContain(`us-east-1  node-1  http://127.0.0.1:${port + 1}`);
       expect(block).toContain(`eu-west-1  node-1  http://127.0.0.1:${port + 2}`);
