@@ -485,7 +485,7 @@ export class Launcher implements ClusterControl {
       await node.stop(this.options.stopGraceMs ?? 10_000);
     } else {
       node.send(signal);
-      if (signal === 'SIGKILL') await Promise.race([node.whenExited(), sleep(KILL_WAIT_MS)]);
+      if (signal === 'SIGKILL') await Promise.race([node.whenExited(), idle(KILL_WAIT_MS)]);
     }
     if (signal === 'SIGSTOP' || signal === 'SIGCONT') {
       this.entryOf(node).paused = node.paused || undefined;
@@ -548,7 +548,7 @@ export class Launcher implements ClusterControl {
         nodes.forEach((node) => node.send(signal));
       } else {
         targets.forEach((process) => process.send(signal));
-        if (signal === 'SIGKILL') await Promise.race([Promise.all(targets.map((process) => process.whenExited())), sleep(KILL_WAIT_MS)]);
+        if (signal === 'SIGKILL') await Promise.race([Promise.all(targets.map((process) => process.whenExited())), idle(KILL_WAIT_MS)]);
       }
       if (signal === 'SIGSTOP' || signal === 'SIGCONT') {
         for (const node of nodes) this.entryOf(node).paused = node.paused || undefined;
@@ -998,3 +998,5 @@ export function describeExit(code: number | null, signal: string | null): string
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** A bound raced against something that usually wins: it must not keep the process alive on its own. */
+const idle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -51,10 +51,13 @@ export async function failoverCommand(args: readonly string[], io: CliIo): Promi
     throw new ClusterError(`failover of ${keyId} to ${to} refused by ${who}: ${err.code}: ${err.message}`);
   }
   const previous = result.previousPrimaryRegion === result.primaryRegion ? 'it already was' : `was ${result.previousPrimaryRegion}`;
+  const demotion =
+    result.previousPrimaryRegion === result.primaryRegion
+      ? ''
+      : ` ${result.previousPrimaryRegion} demotes its copy to a replica when it sees epoch ${result.epoch}.`;
   io.out(
     `${keyId}: ${result.primaryRegion} is now the primary Region (epoch ${result.epoch}; ${previous}), ` +
-      `by ${to} node-${result.node} in ${formatSeconds(Date.now() - started)}. ` +
-      `${result.previousPrimaryRegion !== result.primaryRegion ? `${result.previousPrimaryRegion} demotes its copy to a replica when it sees epoch ${result.epoch}.` : ''}`.trimEnd(),
+      `by ${to} node-${result.node} in ${formatSeconds(Date.now() - started)}.${demotion}`,
   );
   return EXIT_OK;
 }
