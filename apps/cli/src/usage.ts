@@ -171,7 +171,7 @@ Region is down (\`trent kill us-east-1\`). When the old primary's Region comes b
 it sees the newer epoch and demotes its copy to a replica.
 
 AWS has no forced promotion: its way is \`aws kms update-primary-region\`, which
-Trent supports too and which needs the primary's Region up. Hence --force.
+needs the primary's Region up. Hence --force.
 
 The request goes to the nodes of --to in turn (POST /_trent/mrk/failover on the node),
 retrying for up to 10 s while they answer 409 (no leader yet).

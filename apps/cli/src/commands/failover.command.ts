@@ -33,7 +33,7 @@ export async function failoverCommand(args: readonly string[], io: CliIo): Promi
     throw new UsageError(
       `failover needs --force: it is a DR drill that AWS KMS does not have. The AWS way to move a primary is\n` +
         `  aws kms update-primary-region --key-id ${keyId} --primary-region ${to}\n` +
-        `which Trent supports too and which needs the primary's Region up. \`trent failover --force\` promotes the replica\n` +
+        `which needs the primary's Region up. \`trent failover --force\` promotes the replica\n` +
         `in ${to} with a higher epoch even while the primary's Region is down; the old primary demotes itself when it returns.`,
       FAILOVER_USAGE,
     );
