@@ -37,12 +37,15 @@ case "$cmd" in
   start)
     ensure_node_modules
     ensure_build
+    # Each Region runs its own nats-server, for multi-Region keys.
+    apt_ensure /usr/sbin/nats-server nats-server
     exec node apps/cli/bin/trent.js up "$@"
     ;;
   test)
     ensure_node_modules
     ensure_build
     apt_ensure /usr/bin/aws awscli
+    apt_ensure /usr/sbin/nats-server nats-server
     npx tsc -p tsconfig.json --noEmit
     exec npx jest --ci "$@"
     ;;

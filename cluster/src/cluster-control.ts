@@ -27,6 +27,31 @@ export interface MembershipAnswer {
   readonly ms: number;
 }
 
+/** One process of a Region as the supervisor left it after a whole-Region action. */
+export interface ProcessAnswer {
+  /** `nats-server` or `node-2`. */
+  readonly name: string;
+  readonly pid: number | null;
+  readonly state: 'running' | 'paused' | 'exited';
+  readonly exit?: { readonly code: number | null; readonly signal: string | null };
+  /** Set when the action left this process alone, and why (`already down`). */
+  readonly skipped?: string;
+}
+
+/** What the supervisor says after acting on a whole Region (`trent kill|stop|start|pause|resume us-east-1`). */
+export interface RegionAnswer {
+  readonly region: string;
+  /** The signal sent; absent for a start. */
+  readonly signal?: NodeSignal;
+  /** Its nats-server first, then its member nodes. */
+  readonly processes: readonly ProcessAnswer[];
+  /** After a start: the leader its nodes agree on. */
+  readonly leader?: string | null;
+  /** After a start: the Regions its nats-server has a gateway connection to. */
+  readonly gateways?: readonly string[];
+  readonly ms: number;
+}
+
 /**
  * The supervisor's hold on its nodes, served by the gateway on `POST /_trent/cluster/kill`,
  * `…/start`, `…/add` and `…/remove` (loopback only). Node names are `us-east-1/2` or
@@ -45,6 +70,14 @@ export interface ClusterControl {
   addNode(region: string): Promise<MembershipAnswer>;
   /** Has the Region's leader remove the node, then stops its process; its data directory stays. */
   removeNode(name: string): Promise<MembershipAnswer>;
+  /**
+   * Sends a signal to every node of the Region and to its nats-server: SIGKILL to all at once,
+   * SIGTERM to the nodes and then to NATS, SIGSTOP/SIGCONT to all. Answers once they have exited
+   * (SIGKILL, SIGTERM) or been signalled.
+   */
+  signalRegion(region: string, signal: NodeSignal): Promise<RegionAnswer>;
+  /** Starts the Region's nats-server, then every member node that is not running; answers once they are healthy and agree on a leader. */
+  startRegion(region: string): Promise<RegionAnswer>;
   /** Paused nodes cannot answer; status collection skips them. */
   isPaused(region: string, nodeId: string): boolean;
 }

@@ -21,6 +21,23 @@ export interface ClusterRecord {
   readonly host: string;
   readonly gateway: { readonly port: number; readonly url: string };
   readonly nodes: NodeRecord[];
+  /** Each Region's nats-server; absent in records of launchers from before NATS. */
+  readonly nats?: NatsRecord[];
+}
+
+export interface NatsRecord {
+  readonly region: string;
+  /** `nats://127.0.0.1:6566`: what the Region's nodes get as TRENT_NATS_URL. */
+  readonly url: string;
+  readonly port: number;
+  readonly gatewayPort: number;
+  readonly monitorPort: number;
+  pid: number | null;
+  paused?: boolean;
+  /** The config it runs with; its path is in the command line, so it also tells our nats-server from another. */
+  readonly confFile: string;
+  readonly logFile: string;
+  exit?: { readonly code: number | null; readonly signal: string | null; readonly at: string };
 }
 
 export interface NodeRecord {
@@ -124,7 +141,7 @@ export function isProcessStopped(pid: number | null | undefined): boolean | unde
 export const memberNodes = (record: ClusterRecord): NodeRecord[] => record.nodes.filter((node) => !node.removedAt);
 
 /** The Regions and their member nodes a record describes, in topology form. */
-export function regionsOf(record: ClusterRecord): RegionSpec[] {
+export function regionsOf(record: ClusterRecord): Array<Pick<RegionSpec, 'name'> & { nodes: NodeSpec[] }> {
   const regions = new Map<string, NodeSpec[]>();
   for (const node of memberNodes(record)) {
     const nodes = regions.get(node.region) ?? [];

@@ -20,6 +20,28 @@ export interface RaftStatus {
   readonly learners?: readonly string[];
 }
 
+/**
+ * The node's multi-Region replicator, in `GET /_trent/status` → `replication` (absent on nodes
+ * built before it). `sending` is true on the Region's leader, which alone publishes; its backlog
+ * is what it has yet to get acknowledged, per destination Region.
+ */
+export type ReplicationStatus =
+  | { readonly enabled: false }
+  | {
+      readonly enabled: true;
+      readonly nats: 'connected' | 'reconnecting' | 'disconnected';
+      readonly server: string;
+      readonly sending: boolean;
+      readonly backlog: number;
+      readonly backlogByRegion: Readonly<Record<string, number>>;
+      readonly inFlight: number;
+      readonly sent: number;
+      readonly received: number;
+      readonly rejected: number;
+      readonly lastRejection?: { readonly at: string | number; readonly from?: string; readonly reason: string };
+      readonly lastError?: { readonly at: string | number; readonly to?: string; readonly message: string };
+    };
+
 /** What a node answers on `GET /_trent/status`. */
 export interface NodeStatus {
   readonly region: string;
@@ -35,6 +57,7 @@ export interface NodeStatus {
   readonly pid: number;
   /** Absent on nodes built before Raft; {@link raftOf} fills it from the flat fields. */
   readonly raft?: RaftStatus;
+  readonly replication?: ReplicationStatus;
 }
 
 export type NodeReport =

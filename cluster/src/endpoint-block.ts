@@ -21,6 +21,9 @@ export function formatEndpointBlock(record: ClusterRecord, identity: Identity, f
       (node, index) =>
         `  ${index === 0 ? 'Nodes' : '     '}        ${node.region.padEnd(width)}  node-${node.nodeId}  ${node.url}  (pid ${node.pid})`,
     ),
+    ...(record.nats ?? []).map(
+      (nats, index) => `  ${index === 0 ? 'NATS' : '    '}         ${nats.region.padEnd(width)}  ${nats.url}  (pid ${nats.pid}, gateways :${nats.gatewayPort})`,
+    ),
     `  Credentials  access key ${identity.accessKeyId} / secret ${identity.secretAccessKey}` +
       (identity.accountId ? `  (account ${identity.accountId})` : ''),
     `  Data         ${displayPath(record.dataDir)}   logs in ${displayPath(record.dataDir)}/logs/`,

@@ -237,7 +237,7 @@ describe(Gateway.name, () => {
     expect(logs).toEqual([]);
   });
 
-  it('should answer 503 DependencyTimeoutException when no node of the Region answers', async () => {
+  it('should answer 503 KMSInternalException naming the Region as down when none of its nodes answers', async () => {
     const gateway = await gatewayFor([
       { name: 'us-east-1', nodes: [{ id: '1', port: await closedPort() }, { id: '2', port: await closedPort() }] },
     ]);
@@ -245,10 +245,10 @@ describe(Gateway.name, () => {
     const reply = await send(gateway.url, { headers: signedFor('us-east-1'), body: '{}' });
 
     expect(reply.status).toBe(503);
-    expect(reply.headers['x-amzn-errortype']).toBe('DependencyTimeoutException');
+    expect(reply.headers['x-amzn-errortype']).toBe('KMSInternalException');
     expect(json(reply)).toEqual({
-      __type: 'DependencyTimeoutException',
-      message: 'Region us-east-1 is unavailable: no node answered',
+      __type: 'KMSInternalException',
+      message: 'Region us-east-1 is down: none of its 2 nodes answers (trent start us-east-1 brings it back)',
     });
   });
 

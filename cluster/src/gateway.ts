@@ -293,10 +293,18 @@ export class Gateway {
       if (!res.writableFinished) current?.destroy();
     });
 
+    // Nodes that refused the connection: when that is every one of them, the Region is down.
+    let refused = 0;
     const attempt = (index: number, staleRetries = 2): void => {
       const node = candidates[index];
       if (!node) {
-        sendKmsError(res, 503, 'DependencyTimeoutException', `Region ${region.name} is unavailable: no node answered`);
+        if (refused === candidates.length) {
+          const none = candidates.length === 1 ? 'its only node does not answer' : `none of its ${candidates.length} nodes answers`;
+          // KMSInternalException, 503: a server-side failure SDKs retry, whose message the AWS CLI prints as is.
+          sendKmsError(res, 503, 'KMSInternalException', `Region ${region.name} is down: ${none} (trent start ${region.name} brings it back)`);
+        } else {
+          sendKmsError(res, 503, 'DependencyTimeoutException', `Region ${region.name} is unavailable: no node answered`);
+        }
         return;
       }
       let connected = false;
@@ -355,6 +363,7 @@ export class Gateway {
         // goes on to the next node, like one that never reached the node at all.
         const timedOut = err instanceof UpstreamTimeout;
         if (!connected || timedOut) node.markDown(timedOut ? err.message : describeNetworkError(err));
+        if (!connected && !timedOut) refused += 1;
         if (body.canReplay && (!connected || retryable)) return attempt(index + 1);
         const reason =
           err instanceof UpstreamTimeout
@@ -402,6 +411,9 @@ export class Gateway {
   }
 
   /**
+   * With `{"region":"us-east-1"}` instead of a node, kill and start act on the whole Region: its
+   * nodes and its nats-server.
+   *
    * `POST /_trent/cluster/kill {"node":"us-east-1/2","signal":"SIGKILL"}`,
    * `POST /_trent/cluster/start {"node":"us-east-1/2"}`, `POST /_trent/cluster/add {"region":"us-east-1"}`
    * and `POST /_trent/cluster/remove {"node":"us-east-1/2"}`: the supervisor acts on one node. Only
@@ -422,19 +434,21 @@ export class Gateway {
       await answerControl(res, () => control.addNode(body.region as string));
       return;
     }
-    if (!isRecord(body) || typeof body.node !== 'string') {
-      sendJson(res, 400, { message: 'body must be JSON like {"node":"us-east-1/2"}' });
+    const wholeRegion = path !== '/_trent/cluster/remove' && isRecord(body) && typeof body.region === 'string' && body.node === undefined;
+    if (!isRecord(body) || (typeof body.node !== 'string' && !wholeRegion)) {
+      const region = path === '/_trent/cluster/remove' ? '' : ' or {"region":"us-east-1"} for the whole Region';
+      sendJson(res, 400, { message: `body must be JSON like {"node":"us-east-1/2"}${region}` });
       return;
     }
-    const node = body.node;
-    if (path === '/_trent/cluster/start') return answerControl(res, () => control.startNode(node));
-    if (path === '/_trent/cluster/remove') return answerControl(res, () => control.removeNode(node));
+    const target = String(wholeRegion ? body.region : body.node);
+    if (path === '/_trent/cluster/start') return answerControl(res, () => (wholeRegion ? control.startRegion(target) : control.startNode(target)));
+    if (path === '/_trent/cluster/remove') return answerControl(res, () => control.removeNode(target));
     const signal = body.signal ?? 'SIGKILL';
     if (!NODE_SIGNALS.includes(signal as NodeSignal)) {
       sendJson(res, 400, { message: `"signal" must be one of ${NODE_SIGNALS.join(', ')}` });
       return;
     }
-    await answerControl(res, () => control.signalNode(node, signal as NodeSignal));
+    await answerControl(res, () => (wholeRegion ? control.signalRegion(target, signal as NodeSignal) : control.signalNode(target, signal as NodeSignal)));
   }
 }
 

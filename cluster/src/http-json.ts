@@ -11,6 +11,8 @@ export interface JsonRequestOptions {
   /** Whole exchange, connect to last byte. */
   readonly timeoutMs?: number;
   readonly agent?: Agent;
+  /** Extra request headers. */
+  readonly headers?: Record<string, string>;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface JsonRequestOptions {
  * failure or timeout; any HTTP status resolves. A body that is not JSON resolves as its text.
  */
 export function requestJson<T = unknown>(url: string, options: JsonRequestOptions = {}): Promise<JsonResponse<T>> {
-  const { method = 'GET', body, timeoutMs = 2_000, agent } = options;
+  const { method = 'GET', body, timeoutMs = 2_000, agent, headers } = options;
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = request(
@@ -26,9 +28,10 @@ export function requestJson<T = unknown>(url: string, options: JsonRequestOption
       {
         method,
         agent: agent ?? false,
-        headers: payload
-          ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
-          : undefined,
+        headers: {
+          ...headers,
+          ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
+        },
       },
       (res) => {
         const chunks: Uint8Array[] = [];

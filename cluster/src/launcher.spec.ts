@@ -233,7 +233,7 @@ describe(`${Launcher.name} with multi-node Regions`, () => {
     const leader = views[0].body.raft.leader;
     for (const view of views) expect(view.body.raft).toEqual(expect.objectContaining({ voters: ['1', '2', '3'], leader }));
     const ports = record.nodes.map((node) => `:${node.port}`).join(' ');
-    expect(info).toContainEqual(`  us-east-1      up  3 nodes (${ports}), leader node-${leader}, in ${/in (\d+\.\d) s$/.exec(info.join('\n'))?.[1]} s`);
+    expect(info).toContainEqual(`  us-east-1      up  3 nodes (${ports}), leader node-${leader}, NATS :${record.gateway.port + 2000}, in ${/in (\d+\.\d) s$/.exec(info.join('\n'))?.[1]} s`);
   });
 
   it('should warn about an even node count', async () => {
@@ -323,7 +323,7 @@ describe(`${Launcher.name} with multi-node Regions`, () => {
       [{ node: 'ap-south-1/1' }, 404, 'Region ap-south-1 is not running here; running Regions: us-east-1'],
       [{ node: 'node-1' }, 400, '"node-1" is not a node name; use <region>/<id>, e.g. us-east-1/2'],
       [{ node: 'us-east-1/1', signal: 'SIGHUP' }, 400, '"signal" must be one of SIGKILL, SIGTERM, SIGSTOP, SIGCONT'],
-      [{ nodes: 'us-east-1/1' }, 400, 'body must be JSON like {"node":"us-east-1/2"}'],
+      [{ nodes: 'us-east-1/1' }, 400, 'body must be JSON like {"node":"us-east-1/2"} or {"region":"us-east-1"} for the whole Region'],
     ])('should refuse %j with %d', async (body, status, message) => {
       expect(await control(record, 'kill', body)).toEqual({ status, body: { message } });
     });
@@ -391,7 +391,7 @@ describe(`${Launcher.name} membership changes`, () => {
     expect(entry).toMatchObject({ region: 'us-east-1', nodeId: '4', port, pid: added.body.pid, url: `http://127.0.0.1:${port}` });
     expect(entry.addedAt).toEqual(expect.any(String));
     const joined = await statusOf(entry.url);
-    expect(joined.fake).toEqual({
+    expect(joined.fake).toMatchObject({
       join: true,
       raftPeers: [...record.nodes.slice(0, 3).map((node) => `${node.nodeId}=127.0.0.1:${node.raftPort}`), `4=127.0.0.1:${port + 1000}`].join(','),
     });
@@ -426,7 +426,7 @@ describe(`${Launcher.name} membership changes`, () => {
     await control(record, 'start', { node: `us-east-1/${other.nodeId}` });
 
     const restarted = await statusOf(other.url);
-    expect(restarted.fake).toEqual({ join: false, raftPeers: rest.map((node) => `${node.nodeId}=127.0.0.1:${node.raftPort}`).join(',') });
+    expect(restarted.fake).toMatchObject({ join: false, raftPeers: rest.map((node) => `${node.nodeId}=127.0.0.1:${node.raftPort}`).join(',') });
     expect(await control(record, 'start', { node: `us-east-1/${leader}` })).toMatchObject({
       status: 409,
       body: { message: expect.stringMatching(new RegExp(`^us-east-1 node-${leader} was removed from the Region; ids are not reused`)) },
@@ -494,3 +494,149 @@ function post(url: string, headers: Record<string, string>): Promise<unknown> {
     req.end('{}');
   });
 }
+
+describe(`${Launcher.name} with NATS and whole Regions`, () => {
+  let sut: Launcher;
+  let record: ClusterRecord;
+  let warn: string[];
+  const regions = ['us-east-1', 'eu-west-1'];
+
+  const control = (action: 'kill' | 'start', body: unknown) =>
+    requestJson<Record<string, unknown>>(`${record.gateway.url}/_trent/cluster/${action}`, { method: 'POST', body, timeoutMs: 20_000 });
+  const gatewayz = async (port: number): Promise<string[]> =>
+    Object.keys((await requestJson<{ outbound_gateways: Record<string, unknown> }>(`http://127.0.0.1:${port}/gatewayz`)).body.outbound_gateways);
+
+  beforeAll(async () => {
+    warn = [];
+    const port = await freePortBlock(4, 2);
+    sut = new Launcher({
+      topology: layOut('127.0.0.1', port, regions, [2, 2]),
+      dataDir: tempDataDir(),
+      identitiesFile: defaultIdentitiesFile(),
+      entryPoint: FAKE_NODE,
+      readyTimeoutMs: 10_000,
+      stopGraceMs: 2_000,
+      gatewayHealthIntervalMs: 200,
+      env: { FAKE_NODE_REPLICATION: '1' },
+      report: { info: () => undefined, warn: (line) => warn.push(line) },
+    });
+    record = await sut.start();
+  });
+
+  afterAll(async () => {
+    await sut.stop();
+    removeTempDataDirs();
+  });
+
+  it('should start a nats-server per Region, joined by gateways, and record it', async () => {
+    const port = record.gateway.port;
+    expect(record.nats).toEqual([
+      expect.objectContaining({ region: 'us-east-1', url: `nats://127.0.0.1:${port + 2000}`, port: port + 2000, gatewayPort: port + 3000, monitorPort: port + 4000 }),
+      expect.objectContaining({ region: 'eu-west-1', url: `nats://127.0.0.1:${port + 2001}`, port: port + 2001, gatewayPort: port + 3001, monitorPort: port + 4001 }),
+    ]);
+    for (const nats of record.nats!) {
+      expect(isProcessAlive(nats.pid, nats.confFile)).toBe(true);
+      expect(nats.confFile).toBe(join(sut.dataDir, nats.region, 'nats.conf'));
+      expect(nats.logFile).toBe(join(sut.dataDir, 'logs', `nats-${nats.region}.log`));
+    }
+    expect(await gatewayz(port + 4000)).toEqual(['eu-west-1']);
+    expect(await gatewayz(port + 4001)).toEqual(['us-east-1']);
+    expect(readFileSync(record.nats![0].logFile, 'utf8')).toContain('Server is ready');
+  });
+
+  it('should hand each node its Region\'s NATS URL, key file and the trust file', async () => {
+    for (const node of record.nodes) {
+      const status = await requestJson<{ fake: Record<string, string>; replication: { nats: string } }>(`${node.url}/_trent/status`);
+      expect(status.body.fake).toMatchObject({
+        natsUrl: record.nats!.find((nats) => nats.region === node.region)!.url,
+        replicationKeyFile: join(sut.dataDir, node.region, 'replication-key.json'),
+        replicationTrustFile: join(sut.dataDir, 'replication-trust.json'),
+      });
+    }
+    expect(existsSync(join(sut.dataDir, 'us-east-1', 'replication-key.json'))).toBe(true);
+    expect(Object.keys(JSON.parse(readFileSync(join(sut.dataDir, 'replication-trust.json'), 'utf8')).regions)).toEqual(regions);
+  });
+
+  it('should kill a whole Region with its NATS, answer for it with a 503, and start it again', async () => {
+    const east = record.nodes.filter((node) => node.region === 'us-east-1');
+    const eastNats = record.nats![0];
+
+    const killed = await control('kill', { region: 'us-east-1' });
+
+    expect(killed.status).toBe(200);
+    expect(killed.body).toMatchObject({
+      region: 'us-east-1',
+      signal: 'SIGKILL',
+      processes: [
+        { name: 'nats-server', pid: eastNats.pid, state: 'exited', exit: { signal: 'SIGKILL' } },
+        { name: 'node-1', pid: east[0].pid, state: 'exited', exit: { signal: 'SIGKILL' } },
+        { name: 'node-2', pid: east[1].pid, state: 'exited', exit: { signal: 'SIGKILL' } },
+      ],
+    });
+    expect(isProcessAlive(eastNats.pid, eastNats.confFile)).toBe(false);
+    const after = readClusterRecord(sut.dataDir)!;
+    expect(after.nats![0].exit).toMatchObject({ signal: 'SIGKILL' });
+    expect(after.nodes.filter((node) => node.region === 'us-east-1').map((node) => node.exit?.signal)).toEqual(['SIGKILL', 'SIGKILL']);
+    expect(warn.filter((line) => line.includes('exited'))).toEqual([]); // one answer for the Region, not a warning per process
+
+    const down = await requestJson<Record<string, string>>(record.gateway.url, { method: 'POST', body: {}, timeoutMs: 5_000, headers: signedFor('us-east-1') });
+    expect(down).toEqual({
+      status: 503,
+      body: { __type: 'KMSInternalException', message: 'Region us-east-1 is down: none of its 2 nodes answers (trent start us-east-1 brings it back)' },
+    });
+    const west = await requestJson<Record<string, string>>(record.gateway.url, { method: 'POST', body: {}, headers: signedFor('eu-west-1') });
+    expect(west.body).toMatchObject({ fake: true, region: 'eu-west-1' });
+    expect((await control('kill', { region: 'us-east-1' })).body).toEqual({
+      message: 'us-east-1 is down already (its nats-server and 2 nodes); `trent start us-east-1` brings it back',
+    });
+
+    const started = await control('start', { region: 'us-east-1' });
+
+    expect(started.status).toBe(200);
+    expect(started.body).toMatchObject({
+      region: 'us-east-1',
+      leader: expect.stringMatching(/^[12]$/),
+      gateways: ['eu-west-1'],
+      processes: [
+        { name: 'nats-server', state: 'running' },
+        { name: 'node-1', state: 'running' },
+        { name: 'node-2', state: 'running' },
+      ],
+    });
+    const back = readClusterRecord(sut.dataDir)!;
+    expect(isProcessAlive(back.nats![0].pid, back.nats![0].confFile)).toBe(true);
+    expect(back.nats![0].exit).toBeUndefined();
+    const answer = await requestJson<Record<string, string>>(record.gateway.url, { method: 'POST', body: {}, headers: signedFor('us-east-1') });
+    expect(answer.body).toMatchObject({ fake: true, region: 'us-east-1' });
+    expect((await control('start', { region: 'us-east-1' })).body).toEqual({
+      message: 'us-east-1 is already running (its nats-server and 2 nodes); `trent status` shows them',
+    });
+  });
+
+  it('should stop a Region gracefully, nodes then NATS, and pause and resume one', async () => {
+    const stopped = await control('kill', { region: 'eu-west-1', signal: 'SIGTERM' });
+    expect(stopped.body).toMatchObject({
+      signal: 'SIGTERM',
+      processes: [
+        { name: 'nats-server', state: 'exited' },
+        { name: 'node-1', state: 'exited', exit: { code: 0 } },
+        { name: 'node-2', state: 'exited', exit: { code: 0 } },
+      ],
+    });
+    expect((await control('start', { region: 'eu-west-1' })).status).toBe(200);
+
+    const paused = await control('kill', { region: 'eu-west-1', signal: 'SIGSTOP' });
+    expect(paused.body).toMatchObject({ processes: [{ state: 'paused' }, { state: 'paused' }, { state: 'paused' }] });
+    expect(readClusterRecord(sut.dataDir)!.nats![1].paused).toBe(true);
+    const resumed = await control('kill', { region: 'eu-west-1', signal: 'SIGCONT' });
+    expect(resumed.body).toMatchObject({ processes: [{ state: 'running' }, { state: 'running' }, { state: 'running' }] });
+  });
+
+  it('should still address a single node as us-east-1/2', async () => {
+    const killed = await control('kill', { node: 'us-east-1/2' });
+    expect(killed.body).toMatchObject({ node: 'us-east-1/2', state: 'exited' });
+    expect(isProcessAlive(readClusterRecord(sut.dataDir)!.nats![0].pid)).toBe(true);
+    const started = await control('start', { region: 'us-east-1' });
+    expect(started.body).toMatchObject({ processes: [{ name: 'nats-server', skipped: 'was running' }, { name: 'node-1', skipped: 'was running' }, { name: 'node-2', state: 'running' }] });
+  });
+});

@@ -8,9 +8,17 @@ import {
   removeClusterRecord,
   writeClusterRecord,
   type ClusterRecord,
+  type NatsRecord,
   type NodeRecord,
 } from './cluster-record';
-import { ControlError, type ClusterControl, type ControlAnswer, type MembershipAnswer } from './cluster-control';
+import {
+  ControlError,
+  type ClusterControl,
+  type ControlAnswer,
+  type MembershipAnswer,
+  type ProcessAnswer,
+  type RegionAnswer,
+} from './cluster-control';
 import {
   collectRegionReports,
   describeNetworkError,
@@ -24,10 +32,12 @@ import { Gateway } from './gateway';
 import { requestJson } from './http-json';
 import { readIdentities } from './identities';
 import { formatNodeName, parseNodeName } from './node-name';
+import { findNatsServer, NatsProcess } from './nats-server';
 import { NodeProcess, type NodeExit, type NodeSignal } from './node-process';
 import { dataLayout, displayPath, nodeEntryPoint } from './paths';
 import { busyPorts } from './ports';
-import { MAX_NODES_PER_REGION, portsOf, topologyWarnings, type Topology } from './topology';
+import { prepareReplicationKeys } from './replication-keys';
+import { MAX_NODES_PER_REGION, natsPortsOf, portsOf, topologyWarnings, type Topology } from './topology';
 
 export interface LauncherOptions {
   readonly topology: Topology;
@@ -45,6 +55,8 @@ export interface LauncherOptions {
   readonly gatewayHealthIntervalMs?: number;
   /** Extra environment for every node. */
   readonly env?: NodeJS.ProcessEnv;
+  /** The nats-server program; found on PATH or in /usr/sbin when not given (see findNatsServer). */
+  readonly natsServer?: string;
   /** Progress and events, one line each; `warn` also receives log tails. */
   readonly report?: LauncherReport;
 }
@@ -59,6 +71,10 @@ const POLL_MS = 100;
 
 /** How long a SIGKILLed node gets to be reaped before the supervisor answers anyway. */
 const KILL_WAIT_MS = 5_000;
+/** How long a nats-server gets to accept clients (it takes milliseconds). */
+const NATS_START_MS = 5_000;
+/** How long a nats-server gets after SIGTERM: it has no state to flush. */
+const NATS_STOP_GRACE_MS = 3_000;
 /**
  * Bound on a whole `trent node add`: start, health, then the leader's learner → catch-up → voter
  * steps (the node gives the catch-up up to 60 s).
@@ -97,6 +113,10 @@ export class Launcher implements ClusterControl {
   private readonly report: LauncherReport;
   /** Every node this supervisor ever started, removed ones included; `record.nodes` is parallel to it. */
   private readonly nodes: NodeProcess[] = [];
+  /** One nats-server per Region; `record.nats` is parallel to it. */
+  private readonly natsServers: NatsProcess[] = [];
+  /** A whole-Region action runs alone per Region. */
+  private readonly regionActions = new Set<string>();
   /** Nodes on their way out (removed, or an add that failed): their exit is expected, not reported. */
   private readonly leaving = new Set<NodeProcess>();
   /** Membership changes run one at a time: a Raft leader takes one at a time too. */
@@ -104,7 +124,10 @@ export class Launcher implements ClusterControl {
   private gateway: Gateway | undefined;
   private record: ClusterRecord | undefined;
   private stopping: Promise<void> | undefined;
-  private readonly killOnExit = (): void => this.nodes.forEach((node) => node.kill());
+  private readonly killOnExit = (): void => {
+    this.nodes.forEach((node) => node.kill());
+    this.natsServers.forEach((nats) => nats.kill());
+  };
 
   constructor(private readonly options: LauncherOptions) {
     this.dataDir = resolve(options.dataDir);
@@ -126,6 +149,7 @@ export class Launcher implements ClusterControl {
     if (!existsSync(this.entryPoint)) {
       throw new ClusterError(`the node program is missing (${displayPath(this.entryPoint)}); run \`npm run build\` first`);
     }
+    this.natsProgram();
     readIdentities(resolve(this.options.identitiesFile));
     const busy = await busyPorts(topology.host, portsOf(topology));
     if (busy.length > 0) {
@@ -135,6 +159,18 @@ export class Launcher implements ClusterControl {
           `(another Trent or LocalStack?); choose another range with --port`,
       );
     }
+  }
+
+  /** The nats-server program, or a ClusterError saying how to get it. */
+  private natsProgram(): string {
+    const program = this.options.natsServer ?? findNatsServer();
+    if (!program || !existsSync(program)) {
+      throw new ClusterError(
+        `nats-server is not installed${program ? ` (${program} is missing)` : ''}; each Region runs its own, for multi-Region keys. ` +
+          'Install it with `sudo apt-get install nats-server` (`npm start` does that when run as root), or point TRENT_NATS_SERVER at one',
+      );
+    }
+    return program;
   }
 
   /** Starts everything; on any failure, stops what it started and throws a ClusterError. */
@@ -152,9 +188,15 @@ export class Launcher implements ClusterControl {
     for (const warning of topologyWarnings(topology)) this.report.warn(`warning: ${warning}`);
 
     mkdirSync(dataLayout.logsDir(this.dataDir), { recursive: true });
+    // The node creates the domain key; its directory is ours to provide.
+    for (const region of topology.regions) mkdirSync(dataLayout.regionDir(this.dataDir, region.name), { recursive: true });
+    const newKeys = prepareReplicationKeys(this.dataDir, topology.regions.map((region) => region.name));
+    if (newKeys.length > 0) this.report.info(`  new replication keys for ${newKeys.join(', ')}`);
+    const natsProgram = this.natsProgram();
+    const trustFile = dataLayout.replicationTrustFile(this.dataDir);
     for (const region of topology.regions) {
-      // The node creates the domain key; its directory is ours to provide.
-      mkdirSync(dataLayout.regionDir(this.dataDir, region.name), { recursive: true });
+      const nats = new NatsProcess({ region: region.name, host: topology.host, nats: region.nats, dataDir: this.dataDir, program: natsProgram });
+      this.natsServers.push(nats);
       const raftPeers = region.nodes.map((node) => `${node.id}=${topology.host}:${node.raftPort}`).join(',');
       for (const node of region.nodes) {
         this.nodes.push(
@@ -170,6 +212,9 @@ export class Launcher implements ClusterControl {
             entryPoint: this.entryPoint,
             devMode: this.options.devMode ?? true,
             logLevel: this.options.logLevel ?? 'info',
+            natsUrl: nats.url,
+            replicationKeyFile: dataLayout.replicationKeyFile(this.dataDir, region.name),
+            replicationTrustFile: trustFile,
             env: this.options.env,
           }),
         );
@@ -198,11 +243,25 @@ export class Launcher implements ClusterControl {
         dataDir: node.nodeDir,
         entryPoint: this.entryPoint,
       })),
+      nats: this.natsServers.map((nats) => ({
+        region: nats.options.region,
+        url: nats.url,
+        port: nats.options.nats.port,
+        gatewayPort: nats.options.nats.gatewayPort,
+        monitorPort: nats.options.nats.monitorPort,
+        pid: null,
+        confFile: nats.confFile,
+        logFile: nats.logFile,
+      })),
     };
     writeClusterRecord(this.record);
     process.once('exit', this.killOnExit);
 
     try {
+      // NATS first: a node connects to its Region's server as it starts.
+      for (const nats of this.natsServers) this.spawnNats(nats);
+      writeClusterRecord(this.record);
+      await Promise.all(this.natsServers.map((nats) => this.untilNatsAccepts(nats, Date.now() + NATS_START_MS)));
       for (const node of this.nodes) this.spawn(node);
       writeClusterRecord(this.record);
 
@@ -250,6 +309,8 @@ export class Launcher implements ClusterControl {
     await this.gateway?.close();
     const grace = this.options.stopGraceMs ?? 10_000;
     await Promise.all(this.nodes.map((node) => node.stop(grace)));
+    // After the nodes, which may still publish while they shut down.
+    await Promise.all(this.natsServers.map((nats) => nats.stop(NATS_STOP_GRACE_MS)));
     process.off('exit', this.killOnExit);
     if (this.record) removeClusterRecord(this.dataDir);
   }
@@ -282,23 +343,29 @@ export class Launcher implements ClusterControl {
         }
         const [report] = await collectRegionReports(topology.host, [region], 1_000);
         const summary = summarizeRegion(report);
-        if (summary.agreed && summary.up === nodes.length) {
+        const nats = this.natsOf(region.name);
+        if (nats.exited) this.failStartup(nats, `${nats.name} exited while starting (${describeExit(nats.exited.code, nats.exited.signal)})`);
+        const missing = await this.missingGateways(nats);
+        if (summary.agreed && summary.up === nodes.length && missing.length === 0) {
           pending.delete(region.name);
           const elapsed = ((Date.now() - started) / 1000).toFixed(1);
           const ports = nodes.map((node) => `:${node.options.port}`).join(' ');
           this.report.info(
             `  ${region.name.padEnd(14)} up  ${nodes.length} node${nodes.length > 1 ? 's' : ''} (${ports}), ` +
-              `leader node-${summary.leader}, in ${elapsed} s`,
+              `leader node-${summary.leader}, NATS :${nats.options.nats.port}, in ${elapsed} s`,
           );
         } else if (Date.now() > deadline) {
-          this.failStartup(nodes[0], `${region.name} has no leader after ${seconds} s (${describeViews(report)})`);
+          if (!summary.agreed || summary.up !== nodes.length) {
+            this.failStartup(nodes[0], `${region.name} has no leader after ${seconds} s (${describeViews(report)})`);
+          }
+          this.failStartup(nats, `${nats.name} has no gateway connection to ${missing.join(', ')} after ${seconds} s`);
         }
       }
       if (pending.size > 0) await sleep(POLL_MS);
     }
   }
 
-  private failStartup(node: NodeProcess, reason: string): never {
+  private failStartup(node: NodeProcess | NatsProcess, reason: string): never {
     if (this.stopping) throw new ClusterError('startup was interrupted');
     const tail = node.logTail();
     this.report.warn(`${reason}. Last lines of ${displayPath(node.logFile)}:`);
@@ -314,6 +381,61 @@ export class Launcher implements ClusterControl {
     entry.paused = undefined;
     entry.exit = undefined;
     void node.whenExited().then((exit) => this.onNodeExit(node, exit));
+  }
+
+  /** Starts a Region's nats-server (rewriting its config) and watches for its exit. */
+  private spawnNats(nats: NatsProcess): void {
+    nats.start(this.options.topology);
+    const entry = this.natsEntryOf(nats);
+    entry.pid = nats.pid ?? null;
+    entry.paused = undefined;
+    entry.exit = undefined;
+    void nats.whenExited().then((exit) => this.onNatsExit(nats, exit));
+  }
+
+  private natsEntryOf(nats: NatsProcess): NatsRecord {
+    return this.record!.nats![this.natsServers.indexOf(nats)];
+  }
+
+  private natsOf(region: string): NatsProcess {
+    return this.natsServers.find((nats) => nats.options.region === region)!;
+  }
+
+  /** Polls the client port; a ClusterError with its log when it exits first or the deadline passes. */
+  private async untilNatsAccepts(nats: NatsProcess, deadline: number): Promise<void> {
+    while (!(await nats.acceptsClients())) {
+      if (nats.exited) {
+        this.failNats(nats, `${nats.name} exited while starting (${describeExit(nats.exited.code, nats.exited.signal)})`);
+      }
+      if (Date.now() > deadline) this.failNats(nats, `${nats.name} did not accept clients on :${nats.options.nats.port} in time`);
+      await sleep(50);
+    }
+  }
+
+  private failNats(nats: NatsProcess, reason: string): never {
+    if (this.record?.state === 'running') throw new ControlError(500, `${reason}; see ${displayPath(nats.logFile)}`);
+    return this.failStartup(nats, reason);
+  }
+
+  /** The Regions whose nats-server runs and that this one has no outbound gateway connection to yet. */
+  private async missingGateways(nats: NatsProcess): Promise<string[]> {
+    const others = this.natsServers.filter((other) => other !== nats && other.running && !other.paused).map((other) => other.options.region);
+    if (others.length === 0) return [];
+    const gateways = await nats.gateways();
+    return others.filter((region) => !gateways?.outbound.includes(region));
+  }
+
+  private onNatsExit(nats: NatsProcess, exit: NodeExit): void {
+    if (this.stopping || !this.record || this.record.state !== 'running') return;
+    const entry = this.natsEntryOf(nats);
+    entry.exit = { code: exit.code, signal: exit.signal, at: new Date().toISOString() };
+    entry.paused = undefined;
+    writeClusterRecord(this.record);
+    if (this.regionActions.has(nats.options.region)) return;
+    this.report.warn(
+      `${nats.name} (pid ${nats.pid}) exited (${describeExit(exit.code, exit.signal)}); it is not restarted ` +
+        `(\`trent start ${nats.options.region}\` does) — log: ${displayPath(nats.logFile)}`,
+    );
   }
 
   private entryOf(node: NodeProcess): NodeRecord {
@@ -339,6 +461,7 @@ export class Launcher implements ClusterControl {
     entry.exit = { code: exit.code, signal: exit.signal, at: new Date().toISOString() };
     entry.paused = undefined;
     writeClusterRecord(this.record);
+    if (this.regionActions.has(node.options.region)) return;
     this.report.warn(
       `${node.name} (pid ${node.pid}) exited (${describeExit(exit.code, exit.signal)}); it is not restarted ` +
         `(\`trent start ${node.options.region}/${node.options.nodeId}\` does) — log: ${displayPath(node.logFile)}`,
@@ -362,7 +485,7 @@ export class Launcher implements ClusterControl {
       await node.stop(this.options.stopGraceMs ?? 10_000);
     } else {
       node.send(signal);
-      if (signal === 'SIGKILL') await Promise.race([node.whenExited(), sleep(KILL_WAIT_MS)]);
+      if (signal === 'SIGKILL') await Promise.race([node.whenExited(), idle(KILL_WAIT_MS)]);
     }
     if (signal === 'SIGSTOP' || signal === 'SIGCONT') {
       this.entryOf(node).paused = node.paused || undefined;
@@ -386,6 +509,132 @@ export class Launcher implements ClusterControl {
     this.report.info(`supervisor: started ${node.name} again on request (pid ${node.pid})`);
     await this.untilHealthy(node, started + (this.options.readyTimeoutMs ?? 30_000));
     return this.describeNode(node, node.pid ?? null, started);
+  }
+
+  /**
+   * `trent kill|stop|pause|resume us-east-1`: the Region's nodes and its nats-server together, as
+   * when a whole Region (data centre) fails. SIGKILL hits all at once; SIGTERM stops the nodes
+   * (each with its grace period) before NATS, which they may still publish to; SIGSTOP and
+   * SIGCONT freeze and thaw all. Processes the signal means nothing to (down already, or not
+   * paused for SIGCONT) are listed as skipped; 409 when that is all of them.
+   */
+  signalRegion(region: string, signal: NodeSignal): Promise<RegionAnswer> {
+    return this.oneRegionActionAtATime(String(region), async () => {
+      const started = Date.now();
+      const nats = this.natsOf(region);
+      const members = this.members(region);
+      const applies = (process: NodeProcess | NatsProcess): boolean =>
+        signal === 'SIGCONT' ? process.paused : signal === 'SIGSTOP' ? process.running && !process.paused : process.running;
+      const targets = [nats, ...members].filter(applies);
+      if (targets.length === 0) {
+        const why = signal === 'SIGCONT' ? 'is not paused' : signal === 'SIGSTOP' ? 'is down or paused already' : 'is down already';
+        throw new ControlError(409, `${region} ${why} (its nats-server and ${members.length} node${members.length > 1 ? 's' : ''}); ` +
+          (signal === 'SIGCONT' || signal === 'SIGSTOP' ? '`trent status` shows each process' : `\`trent start ${region}\` brings it back`));
+      }
+      const pids = new Map(targets.map((process) => [process, process.pid ?? null]));
+      this.report.info(
+        `supervisor: ${SIGNAL_VERBS[signal]} Region ${region} on request (${signal}): ` +
+          targets.map((process) => `${process === nats ? 'nats-server' : `node-${(process as NodeProcess).options.nodeId}`} (pid ${process.pid})`).join(', '),
+      );
+      const grace = this.options.stopGraceMs ?? 10_000;
+      const nodes = targets.filter((process): process is NodeProcess => process !== nats);
+      const natsTargeted = targets.includes(nats);
+      if (signal === 'SIGTERM') {
+        await Promise.all(nodes.map((node) => node.stop(grace)));
+        if (natsTargeted) await nats.stop(NATS_STOP_GRACE_MS);
+      } else if (signal === 'SIGCONT') {
+        // NATS first, so the nodes find their server when they wake.
+        if (natsTargeted) nats.send(signal);
+        nodes.forEach((node) => node.send(signal));
+      } else {
+        targets.forEach((process) => process.send(signal));
+        if (signal === 'SIGKILL') await Promise.race([Promise.all(targets.map((process) => process.whenExited())), idle(KILL_WAIT_MS)]);
+      }
+      if (signal === 'SIGSTOP' || signal === 'SIGCONT') {
+        for (const node of nodes) this.entryOf(node).paused = node.paused || undefined;
+        if (natsTargeted) this.natsEntryOf(nats).paused = nats.paused || undefined;
+      }
+      writeClusterRecord(this.record!);
+      const processes = [nats, ...members].map((process) =>
+        describeProcess(process, pids.get(process) ?? process.pid ?? null, targets.includes(process) ? undefined : skipReason(process)),
+      );
+      return { region, signal, processes, ms: Date.now() - started };
+    });
+  }
+
+  /**
+   * `trent start us-east-1`: the Region's nats-server first (if it is down), then each member node
+   * that is down, with the Region's current members as peers. Answers once every member answers
+   * /_trent/health and names the same leader; its NATS gateways to the other running Regions are
+   * waited for as long as that takes, then reported as they are.
+   */
+  startRegion(region: string): Promise<RegionAnswer> {
+    return this.oneRegionActionAtATime(String(region), async () => {
+      const started = Date.now();
+      const deadline = started + (this.options.readyTimeoutMs ?? 30_000);
+      const { host } = this.options.topology;
+      const nats = this.natsOf(region);
+      const members = this.members(region);
+      const down = members.filter((node) => !node.running);
+      if (nats.running && down.length === 0) {
+        throw new ControlError(409, `${region} is already running (its nats-server and ${members.length} node${members.length > 1 ? 's' : ''}); \`trent status\` shows them`);
+      }
+      const ports = [...(nats.running ? [] : natsPortsOf(nats.options.nats)), ...down.flatMap((node) => [node.options.port, node.options.raftPort])];
+      const busy = await busyPorts(host, ports);
+      if (busy.length > 0) throw new ControlError(409, `${region} cannot start: port${busy.length > 1 ? 's' : ''} ${busy.join(', ')} on ${host} in use`);
+
+      const startedNow = new Set<NodeProcess | NatsProcess>();
+      if (!nats.running) {
+        this.spawnNats(nats);
+        startedNow.add(nats);
+        writeClusterRecord(this.record!);
+        await this.untilNatsAccepts(nats, Date.now() + NATS_START_MS);
+      }
+      for (const node of down) {
+        this.spawn(node);
+        startedNow.add(node);
+      }
+      writeClusterRecord(this.record!);
+      this.report.info(
+        `supervisor: starting Region ${region} on request: ` +
+          [...startedNow].map((process) => `${process === nats ? 'nats-server' : `node-${(process as NodeProcess).options.nodeId}`} (pid ${process.pid})`).join(', '),
+      );
+      await Promise.all(down.map((node) => this.untilHealthy(node, deadline)));
+      const leader = await this.regionLeader(region, Math.max(deadline, Date.now() + LEADER_WAIT_MS));
+      await this.untilAgreed(region, leader.id, deadline);
+      while ((await this.missingGateways(nats)).length > 0 && Date.now() < deadline) await sleep(POLL_MS);
+      const gateways = (await nats.gateways())?.outbound ?? [];
+      // The gateway marked these nodes down when they went; have it look again now rather than at its next probe.
+      await this.gateway?.probeAll();
+      const processes = [nats, ...members].map((process) =>
+        describeProcess(process, process.pid ?? null, startedNow.has(process) ? undefined : 'was running'),
+      );
+      this.report.info(`supervisor: Region ${region} is up again, leader node-${leader.id}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return { region, processes, leader: leader.id, gateways, ms: Date.now() - started };
+    });
+  }
+
+  /** Waits until every member of `region` that runs names `leader` (a restarted node learns it from the first heartbeat). */
+  private async untilAgreed(region: string, leader: string, deadline: number): Promise<void> {
+    const { host } = this.options.topology;
+    for (;;) {
+      const running = this.members(region).filter((node) => node.running && !node.paused);
+      const [report] = await collectRegionReports(host, [{ name: region, nodes: running.map((node) => ({ id: node.options.nodeId, port: node.options.port })) }], 1_000);
+      const summary = summarizeRegion(report);
+      if (summary.agreed && summary.up === running.length) return;
+      if (Date.now() > deadline) {
+        throw new ControlError(504, `${region} did not agree on a leader in time (${describeViews(report)}); node-${leader} led a moment ago`);
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  private oneRegionActionAtATime<T>(region: string, action: () => Promise<T>): Promise<T> {
+    this.requireRunning();
+    this.requireRegion(region);
+    if (this.regionActions.has(region)) throw new ControlError(409, `${region} is in the middle of another whole-Region action; try again once it is done`);
+    this.regionActions.add(region);
+    return action().finally(() => this.regionActions.delete(region));
   }
 
   /** Polls /_trent/health; a ControlError when the node exits first or the deadline passes. */
@@ -684,6 +933,22 @@ const SIGNAL_VERBS: Record<NodeSignal, string> = {
   SIGCONT: 'resuming',
 };
 
+function describeProcess(process: NodeProcess | NatsProcess, pid: number | null, skipped: string | undefined): ProcessAnswer {
+  const exit = process.exited;
+  return {
+    name: process instanceof NatsProcess ? 'nats-server' : `node-${process.options.nodeId}`,
+    pid,
+    state: process.running ? (process.paused ? 'paused' : 'running') : 'exited',
+    ...(exit && !process.running ? { exit: { code: exit.code, signal: exit.signal } } : {}),
+    ...(skipped ? { skipped } : {}),
+  };
+}
+
+function skipReason(process: NodeProcess | NatsProcess): string {
+  if (!process.running) return 'down already';
+  return process.paused ? 'paused' : 'not paused';
+}
+
 const shortName = (node: NodeProcess): string => `${node.options.region}/${node.options.nodeId}`;
 
 function exitNote(node: NodeProcess): string {
@@ -715,10 +980,13 @@ export function refuseIfRunning(dataDir: string): void {
         `endpoint ${record.gateway.url}); run \`trent down\` first`,
     );
   }
-  const orphans = record.nodes.filter((node) => isProcessAlive(node.pid, node.entryPoint));
+  const orphans = [
+    ...record.nodes.filter((node) => isProcessAlive(node.pid, node.entryPoint)),
+    ...(record.nats ?? []).filter((nats) => isProcessAlive(nats.pid, nats.confFile)),
+  ];
   if (orphans.length > 0) {
     throw new ClusterError(
-      `nodes of an earlier run in ${displayPath(dataDir)} are still alive (pids ${orphans.map((node) => node.pid).join(', ')}); ` +
+      `processes of an earlier run in ${displayPath(dataDir)} are still alive (pids ${orphans.map((orphan) => orphan.pid).join(', ')}); ` +
         'run `trent down` first',
     );
   }
@@ -730,3 +998,5 @@ export function describeExit(code: number | null, signal: string | null): string
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** A bound raced against something that usually wins: it must not keep the process alive on its own. */
+const idle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -21,6 +21,11 @@ export interface NodeProcessOptions {
   readonly entryPoint: string;
   readonly devMode: boolean;
   readonly logLevel: string;
+  /** The Region's nats-server (TRENT_NATS_URL), `nats://127.0.0.1:6566`. */
+  readonly natsUrl?: string;
+  /** TRENT_REPLICATION_KEY_FILE and TRENT_REPLICATION_TRUST_FILE (see replication-keys.ts). */
+  readonly replicationKeyFile?: string;
+  readonly replicationTrustFile?: string;
   /** Added to the inherited environment (tests use it to steer the fake node). */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -92,6 +97,7 @@ export class NodeProcess {
   start(launch: { readonly raftPeers?: string; readonly join?: boolean } = {}): void {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
     const { region, nodeId, host, port, raftPort, dataDir, identitiesFile, entryPoint, devMode, logLevel, env } = this.options;
+    const { natsUrl, replicationKeyFile, replicationTrustFile } = this.options;
     const { raftPeers = this.options.raftPeers, join = false } = launch;
     this.exitInfo = undefined;
     this.stopped = false;
@@ -116,6 +122,9 @@ export class NodeProcess {
           TRENT_IDENTITIES_FILE: identitiesFile,
           TRENT_DEV_MODE: devMode ? '1' : '0',
           TRENT_LOG_LEVEL: logLevel,
+          ...(natsUrl ? { TRENT_NATS_URL: natsUrl } : {}),
+          ...(replicationKeyFile ? { TRENT_REPLICATION_KEY_FILE: replicationKeyFile } : {}),
+          ...(replicationTrustFile ? { TRENT_REPLICATION_TRUST_FILE: replicationTrustFile } : {}),
         },
         stdio: ['ignore', log, log],
         // Own process group: a Ctrl-C at the terminal reaches the supervisor alone, which then

@@ -40,6 +40,12 @@ export const dataLayout = {
   nodeDir: (dataDir: string, region: string, nodeId: string): string => join(dataDir, region, `node-${nodeId}`),
   nodeLog: (dataDir: string, region: string, nodeId: string): string =>
     join(dataDir, 'logs', `${region}-node-${nodeId}.log`),
+  natsConfig: (dataDir: string, region: string): string => join(dataDir, region, 'nats.conf'),
+  natsLog: (dataDir: string, region: string): string => join(dataDir, 'logs', `nats-${region}.log`),
+  /** The Region's private replication keys (TRENT_REPLICATION_KEY_FILE), mode 0600. */
+  replicationKeyFile: (dataDir: string, region: string): string => join(dataDir, region, 'replication-key.json'),
+  /** Every Region's public replication keys (TRENT_REPLICATION_TRUST_FILE). */
+  replicationTrustFile: (dataDir: string): string => join(dataDir, 'replication-trust.json'),
 };
 
 /** A path as the user would type it: relative to the working directory when under it. */

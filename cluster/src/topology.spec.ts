@@ -28,9 +28,14 @@ function problemsOf(fn: () => unknown): string {
 }
 
 describe(loadTopology.name, () => {
-  it('should load the shipped default: us-east-1, one node, gateway on 4566', () => {
+  it('should load the shipped default: three Regions of three nodes, each with its NATS, gateway on 4566', () => {
     const sut = loadTopology(defaultTopologyFile());
-    expect(sut).toEqual({ host: '127.0.0.1', gateway: { port: 4566 }, regions: [{ name: 'us-east-1', nodes: [{ id: '1', port: 4567, raftPort: 5567 }] }] });
+    expect(sut).toEqual(layOut('127.0.0.1', 4566, ['us-east-1', 'us-west-2', 'eu-west-1'], [3, 3, 3]));
+    expect(sut.regions.map((region) => [region.name, region.nodes.map((node) => node.port), region.nats])).toEqual([
+      ['us-east-1', [4567, 4568, 4569], { port: 6566, gatewayPort: 7566, monitorPort: 8566 }],
+      ['us-west-2', [4570, 4571, 4572], { port: 6567, gatewayPort: 7567, monitorPort: 8567 }],
+      ['eu-west-1', [4573, 4574, 4575], { port: 6568, gatewayPort: 7568, monitorPort: 8568 }],
+    ]);
   });
 
   it('should name the file when it is not JSON', () => {
@@ -101,6 +106,42 @@ describe(parseTopology.name, () => {
     );
   });
 
+  it('should default each Region\'s NATS ports from the gateway port and its index, and keep those the file sets', () => {
+    const sut = parseTopology({
+      gateway: { port: 6000 },
+      regions: [
+        { name: 'us-east-1', nodes: [{ id: '1', port: 6001 }] },
+        { name: 'eu-west-1', nodes: [{ id: '1', port: 6002 }], nats: { port: 4222, monitorPort: 8222 } },
+      ],
+    });
+    expect(sut.regions.map((region) => region.nats)).toEqual([
+      { port: 8000, gatewayPort: 9000, monitorPort: 10000 },
+      { port: 4222, gatewayPort: 9001, monitorPort: 8222 },
+    ]);
+  });
+
+  it('should refuse NATS ports that collide, are out of range or are not numbers', () => {
+    const message = problemsOf(() =>
+      parseTopology({
+        gateway: { port: 6000 },
+        regions: [
+          { name: 'us-east-1', nodes: [{ id: '1', port: 6001 }], nats: { port: 6001, gatewayPort: 70000 } },
+          { name: 'eu-west-1', nodes: [{ id: '1', port: 6002 }], nats: { port: 4222, gatewayPort: 4222, monitorPort: 7002 } },
+        ],
+      }),
+    );
+    expect(message).toContain('us-east-1 NATS: client port 6001 is already used by us-east-1 node-1');
+    expect(message).toContain('us-east-1 NATS: gateway port 70000 is not a TCP port');
+    expect(message).toContain('eu-west-1 NATS: gateway port 4222 is already used by eu-west-1 NATS');
+    expect(message).toContain('eu-west-1 NATS: monitoring port 7002 is already used by eu-west-1 node-1 (Raft)');
+    const shape = problemsOf(() => parseTopology({ regions: [{ name: 'us-east-1', nodes: [{ id: '1', port: 6004 }], nats: { port: '4222', tls: true } }] }));
+    expect(shape).toContain('regions[0].nats.port must be a number');
+    expect(shape).toContain('regions[0].nats has an unknown field "tls"');
+    expect(problemsOf(() => parseTopology({ regions: [{ name: 'us-east-1', nodes: [{ id: '1', port: 6004 }], nats: 4222 }] }))).toContain(
+      'regions[0].nats must be an object like {"port": 6566, "gatewayPort": 7566, "monitorPort": 8566}',
+    );
+  });
+
   it('should reject unknown fields but allow $comment', () => {
     expect(() => parseTopology({ $comment: 'hi', regions: [{ name: 'us-east-1', nodes: [{ id: '1', port: 1 }] }] })).not.toThrow();
     expect(problemsOf(() => parseTopology({ region: [] }))).toContain('unknown field "region"');
@@ -133,7 +174,19 @@ describe(applyOverrides.name, () => {
       [['1', 4567, 5567], ['2', 4568, 5568], ['3', 4569, 5569]],
       [['1', 4570, 5570], ['2', 4571, 5571], ['3', 4572, 5572]],
     ]);
-    expect(portsOf(sut)).toEqual([4566, 4567, 5567, 4568, 5568, 4569, 5569, 4570, 5570, 4571, 5571, 4572, 5572]);
+    expect(portsOf(sut)).toEqual([
+      4566,
+      ...[4567, 5567, 4568, 5568, 4569, 5569, 6566, 7566, 8566],
+      ...[4570, 5570, 4571, 5571, 4572, 5572, 6567, 7567, 8567],
+    ]);
+  });
+
+  it('should move the NATS ports with --port', () => {
+    const sut = applyOverrides(base, { regions: ['us-east-1', 'eu-west-1'], port: 30000 });
+    expect(sut.regions.map((region) => region.nats)).toEqual([
+      { port: 32000, gatewayPort: 33000, monitorPort: 34000 },
+      { port: 32001, gatewayPort: 33001, monitorPort: 34001 },
+    ]);
   });
 
   it('should accept up to 7 nodes per Region and refuse more', () => {

@@ -15,6 +15,22 @@ export interface Topology {
 export interface RegionSpec {
   readonly name: string;
   readonly nodes: readonly NodeSpec[];
+  /** The Region's own nats-server; joined to every other Region's through NATS gateways. */
+  readonly nats: NatsSpec;
+}
+
+/**
+ * Where a Region's nats-server listens. The defaults of the `i`-th Region follow the gateway port
+ * P (see {@link NATS_PORT_OFFSETS}): clients on P+2000+i, NATS gateways (the super-cluster links)
+ * on P+3000+i, the monitoring endpoint (`/varz`, `/gatewayz`) on P+4000+i.
+ */
+export interface NatsSpec {
+  /** The nodes connect here (TRENT_NATS_URL). */
+  readonly port: number;
+  /** Where the other Regions' nats-servers connect (the `gateway {}` block). */
+  readonly gatewayPort: number;
+  /** nats-server's HTTP monitoring port: readiness and `trent status` read `/gatewayz` there. */
+  readonly monitorPort: number;
 }
 
 export interface NodeSpec {
@@ -40,6 +56,13 @@ export interface TopologyOverrides {
 }
 
 export const DEFAULT_GATEWAY_PORT = 4566;
+/**
+ * A Region's NATS ports above the gateway port P, plus the Region's index: with P = 4566, the
+ * first Region's nats-server takes 6566 (clients), 7566 (gateways) and 8566 (monitoring). Above
+ * the node ports (P+1…) and their Raft ports (P+1001…), so `--port` moves every port of a
+ * cluster together and two clusters on different `--port`s do not meet.
+ */
+export const NATS_PORT_OFFSETS = { client: 2000, gateway: 3000, monitor: 4000 } as const;
 export const DEFAULT_HOST = '127.0.0.1';
 /** A Region is one Raft group; beyond 7 voters every write waits on more acknowledgements for no gain on one machine. */
 export const MAX_NODES_PER_REGION = 7;
@@ -100,7 +123,10 @@ export function applyOverrides(base: Topology, overrides: TopologyOverrides): To
   return topology;
 }
 
-/** A topology whose node ports follow the gateway port, in order; Raft ports sit 1000 above. */
+/**
+ * A topology whose node ports follow the gateway port, in order; Raft ports sit 1000 above; each
+ * Region's NATS ports are {@link defaultNats}.
+ */
 export function layOut(
   host: string,
   gatewayPort: number,
@@ -114,8 +140,18 @@ export function layOut(
       const port = next++;
       return { id: String(n + 1), port, raftPort: port + RAFT_PORT_OFFSET };
     }),
+    nats: defaultNats(gatewayPort, index),
   }));
   return { host, gateway: { port: gatewayPort }, regions };
+}
+
+/** The NATS ports of the Region at `index` (0-based, topology order) of a cluster whose gateway is on `gatewayPort`. */
+export function defaultNats(gatewayPort: number, index: number): NatsSpec {
+  return {
+    port: gatewayPort + NATS_PORT_OFFSETS.client + index,
+    gatewayPort: gatewayPort + NATS_PORT_OFFSETS.gateway + index,
+    monitorPort: gatewayPort + NATS_PORT_OFFSETS.monitor + index,
+  };
 }
 
 /** Every rule a runnable topology must keep, as readable problems (empty when valid). */
@@ -149,6 +185,10 @@ export function validateTopology(topology: Topology): string[] {
       claimPort(node.port, name, `${name}: port`);
       claimPort(node.raftPort, `${name} (Raft)`, `${name}: Raft port`);
     }
+    const nats = `${region.name} NATS`;
+    claimPort(region.nats.port, nats, `${nats}: client port`);
+    claimPort(region.nats.gatewayPort, `${nats} (gateway)`, `${nats}: gateway port`);
+    claimPort(region.nats.monitorPort, `${nats} (monitoring)`, `${nats}: monitoring port`);
   }
   return problems;
 
@@ -177,13 +217,18 @@ export function topologyWarnings(topology: Topology): string[] {
     });
 }
 
-/** Every port a topology listens on: the gateway's, then each node's HTTP and Raft ports. */
+/** Every port a topology listens on: the gateway's, then each Region's nodes' HTTP and Raft ports and its NATS ports. */
 export function portsOf(topology: Topology): number[] {
   return [
     topology.gateway.port,
-    ...topology.regions.flatMap((region) => region.nodes.flatMap((node) => [node.port, node.raftPort])),
+    ...topology.regions.flatMap((region) => [
+      ...region.nodes.flatMap((node) => [node.port, node.raftPort]),
+      ...natsPortsOf(region.nats),
+    ]),
   ];
 }
+
+export const natsPortsOf = (nats: NatsSpec): number[] => [nats.port, nats.gatewayPort, nats.monitorPort];
 
 /** `us-east-1, eu-west-1` → ['us-east-1', 'eu-west-1']; duplicates are reported by validation. */
 export function parseRegionList(value: string): string[] {
@@ -231,7 +276,8 @@ function readTopologyShape(json: unknown, problems: string[]): Topology | undefi
   json.regions.forEach((region: unknown, index: number) => {
     const where = `regions[${index}]`;
     if (!isObject(region)) return void problems.push(`${where} must be an object`);
-    rejectUnknownKeys(region, ['name', 'nodes'], where, problems);
+    rejectUnknownKeys(region, ['name', 'nodes', 'nats'], where, problems);
+    const nats = readNatsShape(region.nats, defaultNats(gatewayPort, index), `${where}.nats`, problems);
     if (typeof region.name !== 'string') return void problems.push(`${where}.name must be a string`);
     if (!Array.isArray(region.nodes)) return void problems.push(`${where}.nodes must be a list of {"id", "port", "raftPort"?}`);
     const nodes: NodeSpec[] = [];
@@ -246,10 +292,29 @@ function readTopologyShape(json: unknown, problems: string[]): Topology | undefi
       }
       nodes.push({ id: node.id, port: node.port, raftPort: node.raftPort ?? node.port + RAFT_PORT_OFFSET });
     });
-    regions.push({ name: region.name, nodes });
+    regions.push({ name: region.name, nodes, nats });
   });
   if (problems.length > 0) return undefined;
   return { host: host as string, gateway: { port: gatewayPort }, regions };
+}
+
+/** `"nats": {"port", "gatewayPort", "monitorPort"}`, each optional: a missing one takes its default. */
+function readNatsShape(json: unknown, defaults: NatsSpec, where: string, problems: string[]): NatsSpec {
+  if (json === undefined) return defaults;
+  if (!isObject(json)) {
+    problems.push(`${where} must be an object like {"port": 6566, "gatewayPort": 7566, "monitorPort": 8566}`);
+    return defaults;
+  }
+  const fields = ['port', 'gatewayPort', 'monitorPort'] as const;
+  rejectUnknownKeys(json, fields, where, problems);
+  const nats: Record<(typeof fields)[number], number> = { ...defaults };
+  for (const field of fields) {
+    const value = json[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'number') problems.push(`${where}.${field} must be a number`);
+    else nats[field] = value;
+  }
+  return nats;
 }
 
 function rejectUnknownKeys(

@@ -28,8 +28,17 @@
  *   FAKE_NODE_NO_LEADER=1       never elect anyone
  *   FAKE_NODE_TRANSFER_TIMEOUT=1  transfer-leader answers 504
  *   FAKE_NODE_ADD_TIMEOUT=1     adding a member answers 504 (it "did not catch up") and leaves it a learner
+ *   FAKE_NODE_REPLICATION=1     /_trent/status carries a `replication` view: `nats` is whether a TCP
+ *                               connection to TRENT_NATS_URL succeeds right now; the leader is the
+ *                               sender, with FAKE_NODE_BACKLOG (JSON {"region": n}) as its backlog
+ *
+ * Multi-Region keys are faked too: POST /_trent/mrk/failover {"keyId"} answers 409 on a follower
+ * (as a write away from the leader may), and on the leader promotes this Region in the next epoch
+ * of `<region dir>/fake-mrk.json`. Key ids of all zeros are unknown (404 NotFoundException); all
+ * f's are already primary here (400 UnsupportedOperationException).
  */
 const http = require('node:http');
+const net = require('node:net');
 const fs = require('node:fs');
 const crypto = require('node:crypto');
 const path = require('node:path');
@@ -251,6 +260,66 @@ const raftServer = http.createServer((req, res) => {
   sendJson(res, 200, { nodeId });
 });
 
+// --- Fake replication ------------------------------------------------------------------------
+let natsState = 'disconnected';
+
+function probeNats() {
+  const url = env.TRENT_NATS_URL ? new URL(env.TRENT_NATS_URL) : undefined;
+  if (!url) return;
+  const socket = net.connect({ host: url.hostname, port: Number(url.port) });
+  socket.setTimeout(300, () => socket.destroy());
+  socket.once('connect', () => {
+    natsState = 'connected';
+    socket.destroy();
+  });
+  socket.once('error', () => (natsState = natsState === 'connected' ? 'reconnecting' : 'disconnected'));
+}
+
+function replicationView(isLeader) {
+  if (env.FAKE_NODE_REPLICATION !== '1') return undefined;
+  const backlogByRegion = isLeader && env.FAKE_NODE_BACKLOG ? JSON.parse(env.FAKE_NODE_BACKLOG) : {};
+  const backlog = Object.values(backlogByRegion).reduce((a, b) => a + b, 0);
+  return {
+    enabled: true,
+    nats: natsState,
+    server: env.TRENT_NATS_URL || '',
+    sending: isLeader,
+    backlog,
+    backlogByRegion,
+    inFlight: 0,
+    sent: isLeader ? 5 : 0,
+    received: 2,
+    rejected: 0,
+  };
+}
+
+const MRK_ID = /^mrk-[0-9a-f]{32}$/;
+
+async function failover(body, res) {
+  let keyId;
+  try {
+    keyId = JSON.parse(body.toString('utf8')).keyId;
+  } catch {
+    keyId = undefined;
+  }
+  if (typeof keyId !== 'string' || !MRK_ID.test(keyId)) {
+    return sendJson(res, 400, { code: 'ValidationException', message: 'body must be {"keyId": "mrk-<32 hex digits>"}' });
+  }
+  const state = readRaft();
+  if (state.leader !== nodeId) return sendJson(res, 409, { code: 'KMSInternalException', message: `node ${nodeId} is not the leader` });
+  if (/^mrk-0+$/.test(keyId)) return sendJson(res, 404, { code: 'NotFoundException', message: `Key '${keyId}' does not exist in ${region}` });
+  if (/^mrk-f+$/.test(keyId)) return sendJson(res, 400, { code: 'UnsupportedOperationException', message: `${keyId} is already primary in ${region}` });
+  const file = path.join(path.dirname(env.TRENT_DOMAIN_KEY_FILE), 'fake-mrk.json');
+  let epoch = 1;
+  try {
+    epoch = JSON.parse(fs.readFileSync(file, 'utf8'))[keyId] ?? 1;
+  } catch {
+    // First failover of any key here.
+  }
+  fs.writeFileSync(file, JSON.stringify({ [keyId]: epoch + 1 }));
+  return sendJson(res, 200, { keyId, region, primaryRegion: region, epoch: epoch + 1, previousPrimaryRegion: env.FAKE_NODE_OLD_PRIMARY || 'us-east-1' });
+}
+
 function sendJson(res, status, value, headers = {}) {
   const body = JSON.stringify(value);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
@@ -275,7 +344,9 @@ const server = http.createServer(async (req, res) => {
   }
   if (req.method === 'GET' && url === '/_trent/status') {
     const raft = raftView();
+    const replication = replicationView(raft.role === 'leader');
     return sendJson(res, 200, {
+      ...(replication ? { replication } : {}),
       region,
       nodeId,
       role: raft.role,
@@ -289,10 +360,17 @@ const server = http.createServer(async (req, res) => {
       clockOffsetMs,
       pid: process.pid,
       // Not in the real node's answer: how the launcher started this one, for the tests.
-      fake: { raftPeers: env.TRENT_RAFT_PEERS, join: joining },
+      fake: {
+        raftPeers: env.TRENT_RAFT_PEERS,
+        join: joining,
+        natsUrl: env.TRENT_NATS_URL,
+        replicationKeyFile: env.TRENT_REPLICATION_KEY_FILE,
+        replicationTrustFile: env.TRENT_REPLICATION_TRUST_FILE,
+      },
     });
   }
   if (req.method === 'POST' && url === '/_trent/raft/transfer-leader') return transferLeader(body, res);
+  if (req.method === 'POST' && url === '/_trent/mrk/failover') return failover(body, res);
   if (req.method === 'POST' && url === '/_trent/raft/members') return addMember(body, res);
   const member = /^\/_trent\/raft\/members\/([^/]+)$/.exec(url);
   if (req.method === 'DELETE' && member) return removeMember(member[1], res);
@@ -342,6 +420,10 @@ setTimeout(() => {
     server.listen(Number(env.TRENT_PORT), env.TRENT_HOST, () => {
       log(30, `fake node listening on ${env.TRENT_HOST}:${env.TRENT_PORT} (raft ${raftPort})`, { devMode });
     });
+    if (env.FAKE_NODE_REPLICATION === '1') {
+      probeNats();
+      setInterval(probeNats, 200);
+    }
     let ticking = false;
     setInterval(() => {
       if (ticking) return;

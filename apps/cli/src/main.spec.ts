@@ -57,9 +57,9 @@ describe(run.name, () => {
       [['clock'], 'say what to do with the clock'],
       [['clock', 'advance'], 'say how far to advance'],
       [['clock', 'advance', '1h30m'], '"1h30m" is not a duration; use a whole number and one unit: 31d, 12h, 90m or 3600s'],
-      [['kill'], 'say which node, e.g. us-east-1/2'],
-      [['start', 'us-east-1'], '"us-east-1" is not a node name; use <region>/<id>, e.g. us-east-1/2'],
-      [['pause', 'us-east-1/node-x'], '"us-east-1/node-x" is not a node name'],
+      [['kill'], 'say which node or Region, e.g. us-east-1/2 or us-east-1'],
+      [['start', 'moon'], '"moon" is neither a node nor a Region; use <region>/<id> (us-east-1/2) or a Region (us-east-1)'],
+      [['pause', 'us-east-1/node-x'], '"us-east-1/node-x" is neither a node nor a Region'],
       [['resume', 'us-east-1/1', 'us-east-1/2'], 'unexpected argument "us-east-1/2"'],
       [['transfer-leader'], 'say which Region, e.g. us-east-1'],
       [['transfer-leader', 'us-east-1', '--to', 'leader'], '--to must be a node id such as 2 or node-2 (got "leader")'],
@@ -70,6 +70,14 @@ describe(run.name, () => {
       [['node', 'add', 'us-east-1', 'eu-west-1'], 'unexpected argument "eu-west-1"'],
       [['node', 'remove'], 'say which node, e.g. us-east-1/2'],
       [['node', 'remove', 'us-east-1'], '"us-east-1" is not a node name; use <region>/<id>, e.g. us-east-1/2'],
+      [['failover'], 'say which multi-Region key, e.g. mrk-'],
+      [['failover', '1234abcd-12ab-34cd-56ef-1234567890ab', '--to', 'eu-west-1', '--force'], 'is not a multi-Region key id (mrk- and 32 hex digits); only multi-Region keys (mrk-…) have replicas'],
+      [['failover', `mrk-${'A'.repeat(32)}`, '--to', 'eu-west-1', '--force'], 'is not a multi-Region key id (mrk- and 32 hex digits)'],
+      [['failover', `arn:aws:kms:us-east-1:000000000000:key/mrk-${'a'.repeat(32)}`, '--to', 'eu-west-1'], 'give the key id, not its ARN'],
+      [['failover', `mrk-${'a'.repeat(32)}`, '--force'], 'say which Region becomes primary: --to <region>'],
+      [['failover', `mrk-${'a'.repeat(32)}`, '--to', 'Moon', '--force'], '--to: "Moon" is not a Region name'],
+      [['failover', `mrk-${'a'.repeat(32)}`, 'extra', '--to', 'eu-west-1'], 'unexpected argument "extra"'],
+      [['failover', `mrk-${'a'.repeat(32)}`, '--to', 'eu-west-1'], 'failover needs --force: it is a DR drill that AWS KMS does not have'],
     ])('should reject %j with usage on stderr and exit 2', async (argv, message) => {
       const sut = await trent(...argv);
       expect(sut.code).toBe(2);
@@ -135,11 +143,12 @@ describe(run.name, () => {
       expect(sut.code).toBe(0);
       const lines = sut.stdout.split('\n');
       expect(lines[0]).toBe('us-east-1: leader node-1, term 1, 1/1 nodes up');
-      expect(lines[1]).toMatch(/^ {5}NODE\s+URL\s+PID\s+STATE\s+ROLE\s+TERM\s+COMMIT\s+APPLIED\s+LEADER\s+LAST CONTACT\s+KEYS$/);
+      expect(lines[1]).toMatch(/^ {5}NODE\s+URL\s+PID\s+STATE\s+ROLE\s+TERM\s+COMMIT\s+APPLIED\s+LEADER\s+LAST CONTACT\s+KEYS\s+NATS$/);
       expect(lines[2]).toMatch(
-        new RegExp(`^ {2}\\* {2}node-1\\s+${record.nodes[0].url}\\s+${record.nodes[0].pid}\\s+up\\s+leader\\s+1\\s+7\\s+7\\s+node-1\\s+—\\s+2$`),
+        new RegExp(`^ {2}\\* {2}node-1\\s+${record.nodes[0].url}\\s+${record.nodes[0].pid}\\s+up\\s+leader\\s+1\\s+7\\s+7\\s+node-1\\s+—\\s+2\\s+–$`),
       );
-      expect(lines[4]).toBe('eu-west-1: leader node-1, term 1, 1/1 nodes up');
+      expect(lines[3]).toBe(`  NATS         ${record.nats![0].url}  up (pid ${record.nats![0].pid}), gateways to eu-west-1`);
+      expect(lines[5]).toBe('eu-west-1: leader node-1, term 1, 1/1 nodes up');
       expect(sut.stdout).toContain(`Gateway: ${record.gateway.url}  up  (pid ${process.pid})`);
     });
 
@@ -150,8 +159,8 @@ describe(run.name, () => {
       const sut = await trent('status', '--data', launcher.dataDir);
 
       expect(sut.stdout).toContain('eu-west-1: no leader, 0/1 nodes up\n  warning: no quorum — 0 of 1 nodes up, 1 needed;');
-      expect(sut.stdout).toMatch(/ {5}node-1\s+\S+\s+-\s+down\s+-\s+-\s+-\s+-\s+-\s+-\s+-\n/);
-      expect(sut.stdout).toMatch(/Not up:\n {2}eu-west-1 node-1: connection (refused|reset)/);
+      expect(sut.stdout).toMatch(/ {5}node-1\s+\S+\s+-\s+down\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+-\n/);
+      expect(sut.stdout).toMatch(/Needs attention:\n {2}eu-west-1 node-1: connection (refused|reset)/);
     });
 
     it('status --json should print the aggregate', async () => {
@@ -200,8 +209,11 @@ describe(run.name, () => {
       const sut = await trent('down', '--data', launcher.dataDir);
 
       expect(sut.code).toBe(0);
-      expect(sut.stdout).toMatch(/^Stopped Trent in .*: us-east-1 node-1 \(pid \d+\), eu-west-1 node-1 \(pid \d+\)\.$/);
+      expect(sut.stdout).toMatch(
+        /^Stopped Trent in .*: us-east-1 node-1 \(pid \d+\), eu-west-1 node-1 \(pid \d+\), us-east-1 nats-server \(pid \d+\), eu-west-1 nats-server \(pid \d+\)\.$/,
+      );
       for (const node of record.nodes) expect(isProcessAlive(node.pid)).toBe(false);
+      for (const nats of record.nats!) expect(isProcessAlive(nats.pid)).toBe(false);
       expect(readClusterRecord(launcher.dataDir)).toBeUndefined();
       expect((await trent('down', '--data', launcher.dataDir)).stdout).toMatch(/nothing to stop/);
     });
@@ -324,6 +336,112 @@ describe(run.name, () => {
     });
   });
 
+  describe('against two Regions of fake nodes that report replication', () => {
+    let launcher: Launcher;
+    let record: ClusterRecord;
+    const data = (): string[] => ['--data', launcher.dataDir];
+
+    beforeAll(async () => {
+      launcher = new Launcher({
+        topology: layOut('127.0.0.1', await freePortBlock(4, 2), ['us-east-1', 'eu-west-1'], [3, 1]),
+        dataDir: tempDataDir(),
+        identitiesFile: defaultIdentitiesFile(),
+        entryPoint: FAKE_NODE,
+        stopGraceMs: 2_000,
+        gatewayHealthIntervalMs: 200,
+        env: { FAKE_NODE_REPLICATION: '1', FAKE_NODE_BACKLOG: '{"eu-west-1":3,"us-west-2":0}' },
+      });
+      record = await launcher.start();
+    });
+
+    afterAll(() => launcher.stop());
+
+    it('status should show each node\'s NATS link and the leader\'s backlog by destination', async () => {
+      const sut = await trent('status', ...data());
+
+      expect(sut.code).toBe(0);
+      const [east] = sut.stdout.split('\n\n');
+      expect(east).toMatch(/KEYS {2}NATS\n/);
+      expect(east.match(/ {2}connected$/gm)).toHaveLength(3);
+      expect(east).toMatch(/\n {2}replication {2}backlog 3 \(eu-west-1 3\), in flight 0; sent 5, received 6, rejected 0 \(leader node-\d\)$/);
+      const json = JSON.parse((await trent('status', '--json', ...data())).stdout);
+      expect(json.regions[0].nats).toEqual({
+        region: 'us-east-1',
+        url: record.nats![0].url,
+        state: 'up',
+        pid: record.nats![0].pid,
+        gateways: ['eu-west-1'],
+        expected: ['eu-west-1'],
+      });
+    });
+
+    it('kill and start a whole Region: one line per process, NATS down in status, then back', async () => {
+      const killed = await trent('kill', 'us-east-1', ...data());
+
+      expect(killed).toMatchObject({ code: 0, stderr: '' });
+      expect(killed.stdout).toMatch(
+        new RegExp(
+          [
+            '^us-east-1 killed \\(SIGKILL\\) in \\d+\\.\\d+ s:',
+            ' {2}nats-server {2}pid \\d+ +killed \\(signal SIGKILL\\)',
+            ' {2}node-1 {7}pid \\d+ +killed \\(signal SIGKILL\\)',
+            ' {2}node-2 {7}pid \\d+ +killed \\(signal SIGKILL\\)',
+            ' {2}node-3 {7}pid \\d+ +killed \\(signal SIGKILL\\)',
+            '`trent start us-east-1` brings it back\\.$',
+          ].join('\n'),
+        ),
+      );
+      const down = await trent('status', ...data());
+      expect(down.stdout).toContain('us-east-1: no leader, 0/3 nodes up');
+      expect(down.stdout).toContain(`  NATS         ${record.nats![0].url}  down\n`);
+      expect(down.stdout).toContain('us-east-1 nats-server: down — `trent start us-east-1`');
+
+      const started = await trent('start', 'us-east-1', ...data());
+
+      expect(started).toMatchObject({ code: 0, stderr: '' });
+      expect(started.stdout).toMatch(
+        new RegExp(
+          [
+            '^us-east-1 started in \\d+\\.\\d+ s, leader node-\\d:',
+            ' {2}nats-server {2}pid \\d+ +started, gateways to eu-west-1',
+            ' {2}node-1 {7}pid \\d+ +started, healthy',
+            ' {2}node-2 {7}pid \\d+ +started, healthy',
+            ' {2}node-3 {7}pid \\d+ +started, healthy$',
+          ].join('\n'),
+        ),
+      );
+      expect((await trent('status', ...data())).stdout).toMatch(/us-east-1: leader node-\d, term \d+, 3\/3 nodes up/);
+      expect(await trent('start', 'us-east-1', ...data())).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'trent: us-east-1 is already running (its nats-server and 3 nodes); `trent status` shows them',
+      });
+    });
+
+    it('failover --force should ask the nodes of --to until the leader promotes the replica', async () => {
+      const sut = await trent('failover', `mrk-${'a'.repeat(32)}`, '--to', 'us-east-1', '--force', ...data());
+
+      expect(sut).toMatchObject({ code: 0, stderr: '' });
+      expect(sut.stdout).toMatch(
+        new RegExp(`^mrk-a{32}: us-east-1 is now the primary Region \\(epoch 2; it already was\\), by us-east-1 node-\\d in \\d+\\.\\d+ s\\.$`),
+      );
+      const moved = await trent('failover', `mrk-${'b'.repeat(32)}`, '--to', 'eu-west-1', '--force', ...data());
+      expect(moved.stdout).toMatch(/^mrk-b{32}: eu-west-1 is now the primary Region \(epoch 2; was us-east-1\), by eu-west-1 node-1 in \d+\.\d+ s\. us-east-1 demotes its copy to a replica when it sees epoch 2\.$/);
+    });
+
+    it.each([
+      [`mrk-${'0'.repeat(32)}`, 'eu-west-1', /^trent: failover of mrk-0{32} to eu-west-1 refused by eu-west-1 node-1: NotFoundException: Key 'mrk-0{32}' does not exist in eu-west-1$/],
+      [`mrk-${'f'.repeat(32)}`, 'eu-west-1', /^trent: failover of mrk-f{32} to eu-west-1 refused by eu-west-1 node-1: UnsupportedOperationException: mrk-f{32} is already primary in eu-west-1$/],
+      [`mrk-${'a'.repeat(32)}`, 'ap-south-1', /^trent: Region ap-south-1 is not running here; running Regions: us-east-1, eu-west-1$/],
+    ])('failover of %s to %s should fail with one line', async (keyId, to, message) => {
+      const sut = await trent('failover', keyId, '--to', to, '--force', ...data());
+
+      expect(sut.code).toBe(1);
+      expect(sut.stdout).toBe('');
+      expect(sut.stderr).toMatch(message);
+    });
+  });
+
   describe('refusing nodes and Regions a running cluster does not have', () => {
     let launcher: Launcher;
     const data = (): string[] => ['--data', launcher.dataDir];
@@ -367,12 +485,12 @@ describe(run.name, () => {
       const out: string[] = [];
       const io: CliIo = { out: (text) => out.push(text), err: (text) => out.push(text) };
 
-      const exit = run(['up', '--regions', 'us-east-1,eu-west-1', '--port', String(port), '--data', dataDir], io);
+      const exit = run(['up', '--regions', 'us-east-1,eu-west-1', '--nodes', '1', '--port', String(port), '--data', dataDir], io);
       await eventually(() => out.some((text) => text.includes('Trent is ready.')), 15_000);
       const block = out.join('\n');
       const endpoint = `http://127.0.0.1:${port}`;
 
-      expect(block).toContain(`  us-east-1      up  1 node (:${port + 1}), leader node-1, in `);
+      expect(block).toContain(`  us-east-1      up  1 node (:${port + 1}), leader node-1, NATS :${port + 2000}, in `);
       expect(block).toContain(`Endpoint     ${endpoint}`);
       expect(block).toContain(`us-east-1  node-1  http://127.0.0.1:${port + 1}`);
       expect(block).toContain(`eu-west-1  node-1  http://127.0.0.1:${port + 2}`);

@@ -2,6 +2,7 @@ import { ClusterError } from '@trent/cluster';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli-error';
 import { clockCommand } from './commands/clock.command';
 import { downCommand } from './commands/down.command';
+import { failoverCommand } from './commands/failover.command';
 import { nodeCommand } from './commands/node.command';
 import { nodeMembershipCommand } from './commands/node-membership.command';
 import { statusCommand } from './commands/status.command';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   resume: nodeCommand('resume'),
   'transfer-leader': transferLeaderCommand,
   node: nodeMembershipCommand,
+  failover: failoverCommand,
 };
 
 /** Runs one `trent` command line; resolves to the exit code. */

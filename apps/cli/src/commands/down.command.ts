@@ -23,6 +23,7 @@ export async function downCommand(args: readonly string[], io: CliIo): Promise<n
 
   const stopped: string[] = [];
   const nodesAlive = record.nodes.filter((node) => isProcessAlive(node.pid, node.entryPoint));
+  const natsAlive = (record.nats ?? []).filter((nats) => isProcessAlive(nats.pid, nats.confFile));
 
   if (isProcessAlive(record.supervisorPid, record.supervisorCommand)) {
     // The supervisor stops its nodes gracefully and removes cluster.json itself.
@@ -36,11 +37,21 @@ export async function downCommand(args: readonly string[], io: CliIo): Promise<n
       .map((node) => terminate(node.pid!, NODE_GRACE_MS, () => isProcessAlive(node.pid, node.entryPoint))),
   );
   stopped.push(...nodesAlive.map((node) => `${node.region} node-${node.nodeId} (pid ${node.pid})`));
+  // The nodes are gone; now their nats-servers.
+  await Promise.all(
+    natsAlive
+      .filter((nats) => isProcessAlive(nats.pid, nats.confFile))
+      .map((nats) => terminate(nats.pid!, NODE_GRACE_MS, () => isProcessAlive(nats.pid, nats.confFile))),
+  );
+  stopped.push(...natsAlive.map((nats) => `${nats.region} nats-server (pid ${nats.pid})`));
   removeClusterRecord(dataDir);
 
-  const survivors = record.nodes.filter((node) => isProcessAlive(node.pid, node.entryPoint));
+  const survivors = [
+    ...record.nodes.filter((node) => isProcessAlive(node.pid, node.entryPoint)),
+    ...(record.nats ?? []).filter((nats) => isProcessAlive(nats.pid, nats.confFile)),
+  ];
   if (survivors.length > 0) {
-    io.err(`trent: could not stop ${survivors.map((node) => `pid ${node.pid}`).join(', ')}`);
+    io.err(`trent: could not stop ${survivors.map((survivor) => `pid ${survivor.pid}`).join(', ')}`);
     return EXIT_FAILURE;
   }
   io.out(
