@@ -135,6 +135,11 @@ export class Launcher implements ClusterControl {
     this.report = options.report ?? silent;
   }
 
+  /** What cluster.json holds now (undefined before start): every node's URL, pid and exit. */
+  get current(): ClusterRecord | undefined {
+    return this.record;
+  }
+
   get gatewayUrl(): string {
     return nodeUrl(this.options.topology.host, this.options.topology.gateway.port);
   }
