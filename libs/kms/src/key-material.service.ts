@@ -34,11 +34,13 @@ export class KeyMaterialService {
 
   /** The plaintext backing key of one version, or undefined when the key has no such version. */
   plaintext(key: KeyRecord, version: number): Buffer | undefined {
-    const cacheKey = `${key.accountId}/${key.keyId}/${version}`;
-    const hit = this.cache.get(cacheKey);
-    if (hit) return hit;
     const entry = key.materials.find((m) => m.version === version);
     if (!entry) return undefined;
+    // The material id is part of the cache key: after a forced promotion, a version a Region made
+    // alone is replaced by the new primary's material of the same number.
+    const cacheKey = `${key.accountId}/${key.keyId}/${version}/${entry.materialId}`;
+    const hit = this.cache.get(cacheKey);
+    if (hit) return hit;
     const material = this.domainKey.unwrap(Buffer.from(entry.wrapped, 'base64'), { keyId: key.keyId, version });
     if (this.cache.size >= CACHE_LIMIT) this.evictOldest();
     this.cache.set(cacheKey, material);

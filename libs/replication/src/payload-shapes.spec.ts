@@ -24,7 +24,7 @@ const sync: Required<SyncPayload> = {
   shared,
   init: { description: 'd', policy: '{}', tags: [{ TagKey: 'k', TagValue: 'v' }] },
 };
-const ack: Required<AckPayload> = { ...KEY, epoch: 2, version: 7, outcome: 'applied', keyState: 'Enabled', primaryRegion: 'us-east-1', latestMaterial: 3, message: 'm' };
+const ack: Required<AckPayload> = { ...KEY, epoch: 2, version: 7, outcome: 'applied', keyState: 'Enabled', primaryRegion: 'us-east-1', latestMaterial: 3, knownReplicas: ['ap-southeast-2'], message: 'm' };
 const gone: Required<GonePayload> = { ...KEY, epoch: 2 };
 const reply: Required<GoneReply> = { ...KEY, removed: true };
 

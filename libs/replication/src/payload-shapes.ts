@@ -128,6 +128,7 @@ function ackPayload(v: unknown, at: string): AckPayload {
   if (o.primaryRegion !== undefined) out.primaryRegion = region(o.primaryRegion, `${at}.primaryRegion`);
   if (o.message !== undefined) out.message = text(o.message, `${at}.message`, 1024, true);
   if (o.latestMaterial !== undefined) out.latestMaterial = count(o.latestMaterial, `${at}.latestMaterial`);
+  if (o.knownReplicas !== undefined) out.knownReplicas = list(o.knownReplicas, `${at}.knownReplicas`, 32, region);
   return out;
 }
 

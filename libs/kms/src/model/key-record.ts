@@ -86,6 +86,15 @@ export interface MultiRegionInfo {
   stateBeforeUpdate?: KeyState;
   /** On the old primary during UpdatePrimaryRegion: the Region taking over, until it confirms. */
   handoverTo?: string;
+  /**
+   * Related Regions this key knows of that its (new) primary does not list, reported to the
+   * primary in every answer until it lists them. After a forced promotion the new primary's list
+   * may be older than the old primary's: without this, a replica only the old primary knew would
+   * be left behind, its primary gone and nobody sending it rotations.
+   */
+  handBack?: string[];
+  /** Primary only: Regions removed because they answered that they no longer hold the key; reports do not bring them back. */
+  goneRegions?: string[];
 }
 
 export interface ReplicaInfo {
@@ -105,12 +114,19 @@ export interface ReplicaInfo {
   refusal?: string;
 }
 
-/** A deleted replica whose primary has not yet confirmed that it stopped listing it. */
+/**
+ * A multi-Region key this Region does not hold (its replica was deleted, or a primary listed this
+ * Region for a replica it never got): the newest claim to the primary role seen for it, and
+ * whether that primary knows. Kept after it is told, so a late message from an older claim cannot
+ * bring the replica back.
+ */
 export interface GoneReplicaRecord {
   accountId: string;
   keyId: string;
   primaryRegion: string;
   epoch: number;
+  /** The primary confirmed it no longer lists this Region. */
+  told?: boolean;
 }
 
 export interface AliasRecord {

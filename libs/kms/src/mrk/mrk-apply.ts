@@ -1,10 +1,11 @@
 import { Errors } from '../errors/kms-errors';
 import { keyArn } from '../model/arn';
+import { defaultKeyPolicy } from '../model/default-policy';
 import { KeyMaterialVersion, KeyRecord, MultiRegionInfo, ReplicaInfo } from '../model/key-record';
 import { DAY_MS } from '../operations/shared/operation';
 import { Applier } from '../state/kms-state-machine';
 import { StateWriter } from '../state/kms-state';
-import { endUpdating, isPrimary, latestMaterialVersion } from './mrk-model';
+import { compareClaims, endUpdating, isPrimary, latestMaterialVersion } from './mrk-model';
 import { AckPayload, SyncPayload } from './replication-port';
 
 /*
@@ -25,6 +26,7 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
     version: key?.mrk?.version ?? 0,
     outcome,
     ...(key ? { keyState: key.state, latestMaterial: latestMaterialVersion(key), primaryRegion: key.mrk?.primaryRegion } : {}),
+    ...(key?.mrk?.handBack?.length && (outcome === 'applied' || outcome === 'duplicate') ? { knownReplicas: key.mrk.handBack } : {}),
     ...(message ? { message } : {}),
   });
 
@@ -33,21 +35,29 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
   const entry = payload.replicas.find((r) => r.region === me);
 
   if (!local) {
-    if (payload.primaryRegion === me || entry?.status !== 'CREATING' || !payload.init) return answer('gone', undefined);
+    const tomb = w.state.goneReplica(payload.accountId, payload.keyId);
+    if (tomb && compareClaims(payload, tomb) < 0) return { ...answer('stale', undefined), epoch: tomb.epoch, primaryRegion: tomb.primaryRegion };
+    if (payload.primaryRegion === me || entry?.status !== 'CREATING') {
+      // Remember the newest claim answered, so an older one arriving late cannot create the key.
+      if (!tomb || compareClaims(payload, tomb) > 0) w.putGoneReplica({ accountId: payload.accountId, keyId: payload.keyId, primaryRegion: payload.primaryRegion, epoch: payload.epoch, told: true });
+      return answer('gone', undefined);
+    }
     const built = sharedMaterials(payload, undefined, materials);
     if (!built) return answer('refused', undefined, 'key material missing from the sync');
+    // A primary promoted by force may not know what ReplicateKey asked for: AWS's defaults then.
+    const init = payload.init ?? { description: '', policy: defaultKeyPolicy(payload.accountId), tags: [] };
     const created: KeyRecord = {
       accountId: payload.accountId,
       keyId: payload.keyId,
       createdAt: cmd.now,
-      description: payload.init.description,
+      description: init.description,
       keyUsage: payload.shared.keyUsage,
       keySpec: payload.shared.keySpec,
       origin: payload.shared.origin,
       multiRegion: true,
       state: 'Creating',
-      policy: payload.init.policy,
-      tags: payload.init.tags,
+      policy: init.policy,
+      tags: init.tags,
       rotation: { ...payload.shared.rotation },
       materials: built,
       mrk: replicaInfo(payload),
@@ -57,11 +67,9 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
     return answer('applied', created);
   }
   if (!local.mrk) return answer('refused', local, `${payload.keyId} is not a multi-Region key in ${me}`);
-  if (payload.epoch < local.mrk.epoch) return answer('stale', local);
-  if (payload.epoch === local.mrk.epoch) {
-    if (payload.primaryRegion !== local.mrk.primaryRegion) return answer('refused', local, `conflicting primary Regions at epoch ${payload.epoch}`);
-    if (payload.version <= local.mrk.version) return answer('duplicate', local);
-  }
+  const order = compareClaims(payload, local.mrk);
+  if (order < 0) return answer('stale', local);
+  if (order === 0 && payload.version <= local.mrk.version) return answer('duplicate', local);
 
   const toMe = payload.primaryRegion === me;
   if (toMe && local.mrk.role === 'REPLICA') {
@@ -99,7 +107,11 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
     };
   } else {
     const demoted = local.mrk.role === 'PRIMARY';
-    next = { ...endUpdating(next), mrk: replicaInfo(payload) };
+    // Under a new claim, every related Region this key knew of and the new primary does not list
+    // is reported back until listed (MultiRegionInfo.handBack).
+    const known = order > 0 ? [...local.mrk.replicas.map((r) => r.region), local.mrk.primaryRegion] : [];
+    const handBack = unlisted([...(local.mrk.handBack ?? []), ...known], payload, me);
+    next = { ...endUpdating(next), mrk: { ...replicaInfo(payload), ...(handBack.length > 0 ? { handBack } : {}) } };
     if (local.state === 'Creating' && entry?.status === 'ACTIVE') next.state = 'Enabled';
     // A returning old primary that was waiting for its replicas to go stays waiting as a replica would: for its own window.
     if (demoted && local.state === 'PendingReplicaDeletion') next = { ...next, state: 'PendingDeletion', deletionDate: cmd.now + (local.pendingWindowDays ?? 30) * DAY_MS };
@@ -137,10 +149,16 @@ export function afterAck(key: KeyRecord, from: string, ack: AckPayload, now: num
       };
     }
   }
-  if (ack.outcome === 'stale' && ack.epoch > mrk.epoch) {
+  if (ack.outcome === 'stale' && compareClaims({ epoch: ack.epoch, primaryRegion: ack.primaryRegion ?? from }, mrk) > 0) {
     if (mrk.role !== 'PRIMARY') return key;
-    // Another Region became primary while this one was away (forced promotion): step down; its sync brings the rest.
-    return { ...endUpdating(key), mrk: { ...endUpdating(key).mrk!, role: 'REPLICA', primaryRegion: ack.primaryRegion ?? from } };
+    // Another Region became primary while this one was away (forced promotion): step down; its
+    // sync brings the rest. Version 0: whatever the new primary sends is newer than this Region's
+    // own numbering, which meant nothing under the other claim.
+    const stepped = endUpdating(key);
+    const winner = ack.primaryRegion ?? from;
+    const handBack = [...new Set([...(mrk.handBack ?? []), ...mrk.replicas.map((r) => r.region)])].filter((r) => r !== me && r !== winner);
+    const { goneRegions: _g, ...rest } = stepped.mrk!;
+    return { ...stepped, mrk: { ...rest, role: 'REPLICA', primaryRegion: winner, version: 0, ...(handBack.length > 0 ? { handBack } : {}) } };
   }
   if (mrk.role !== 'PRIMARY') return key;
   const replica = mrk.replicas.find((r) => r.region === from);
@@ -149,7 +167,8 @@ export function afterAck(key: KeyRecord, from: string, ack: AckPayload, now: num
   if (ack.outcome === 'refused') {
     return replica.refusal === ack.message ? key : withReplica(key, { ...replica, refusal: ack.message ?? 'refused' });
   }
-  if (ack.outcome === 'stale' || ack.epoch !== mrk.epoch) return key;
+  if (ack.outcome === 'stale' || ack.epoch !== mrk.epoch || (ack.primaryRegion !== undefined && ack.primaryRegion !== mrk.primaryRegion)) return key;
+  const adopted = (ack.knownReplicas ?? []).filter((r) => r !== me && !mrk.replicas.some((x) => x.region === r) && !(mrk.goneRegions ?? []).includes(r));
   const { init: _i, refusal: _r, ...rest } = replica;
   const updated: ReplicaInfo = {
     ...rest,
@@ -159,8 +178,10 @@ export function afterAck(key: KeyRecord, from: string, ack: AckPayload, now: num
     ...(ack.latestMaterial !== undefined ? { ackedMaterial: ack.latestMaterial } : {}),
     ...(ack.keyState ? { keyState: ack.keyState } : {}),
   };
-  if (JSON.stringify(updated) === JSON.stringify(replica) && key.state !== 'Updating') return key;
-  const next = withReplica(key, updated);
+  if (JSON.stringify(updated) === JSON.stringify(replica) && key.state !== 'Updating' && adopted.length === 0) return key;
+  let next = withReplica(key, updated);
+  // Replicas another Region knew of and this primary did not: they get its syncs from now on.
+  if (adopted.length > 0) next = { ...next, mrk: { ...next.mrk!, replicas: [...next.mrk!.replicas, ...adopted.map((region) => ({ region, status: 'ACTIVE' as const }))] } };
   // A new primary leaves Updating once a replica confirmed its epoch.
   return key.state === 'Updating' ? endUpdating(next) : next;
 }
@@ -172,7 +193,8 @@ function withReplica(key: KeyRecord, replica: ReplicaInfo): KeyRecord {
 /** The primary stops listing a replica; the last one gone starts a PendingReplicaDeletion primary's waiting period. */
 function withoutReplica(key: KeyRecord, region: string, now: number): KeyRecord {
   const replicas = key.mrk!.replicas.filter((r) => r.region !== region);
-  const next: KeyRecord = { ...key, mrk: { ...key.mrk!, replicas } };
+  const goneRegions = [...new Set([...(key.mrk!.goneRegions ?? []), region])];
+  const next: KeyRecord = { ...key, mrk: { ...key.mrk!, replicas, goneRegions } };
   if (key.state === 'PendingReplicaDeletion' && replicas.length === 0) {
     return { ...next, state: 'PendingDeletion', deletionDate: now + (key.pendingWindowDays ?? 30) * DAY_MS };
   }
@@ -188,7 +210,8 @@ export const applyMrkGone: Applier<'MrkGone'> = (w, cmd) => {
 };
 
 export const applyMrkGoneDone: Applier<'MrkGoneDone'> = (w, cmd) => {
-  if (cmd.body.reply.removed) w.deleteGoneReplica(cmd.body.reply.accountId, cmd.body.reply.keyId);
+  const gone = w.state.goneReplica(cmd.body.reply.accountId, cmd.body.reply.keyId);
+  if (gone && cmd.body.reply.removed) w.putGoneReplica({ ...gone, told: true });
 };
 
 /** Records, when a replica is deleted, that its primary must be told. */
@@ -222,6 +245,11 @@ export const applyForcePromote: Applier<'ForcePromote'> = (w, cmd, ctx) => {
   w.putKey({ ...restored, mrk });
   return { keyId: key.keyId, region: ctx.region, primaryRegion: ctx.region, epoch: mrk.epoch, previousPrimaryRegion: previous };
 };
+
+/** Regions in `regions` that the payload does not list (nor are its primary or this Region). */
+function unlisted(regions: string[], payload: SyncPayload, me: string): string[] {
+  return [...new Set(regions)].filter((r) => r !== me && r !== payload.primaryRegion && !payload.replicas.some((x) => x.region === r));
+}
 
 function replicaInfo(payload: SyncPayload): MultiRegionInfo {
   return {

@@ -45,6 +45,7 @@ export class MrkReplicationHost implements ReplicationHost {
       }
     }
     for (const gone of this.ctx.state.goneReplicas.values()) {
+      if (gone.told) continue;
       items.push({ kind: 'gone', to: gone.primaryRegion, accountId: gone.accountId, keyId: gone.keyId, epoch: gone.epoch });
     }
     return items;
@@ -85,7 +86,7 @@ export class MrkReplicationHost implements ReplicationHost {
 
   async receiveGoneReply(from: string, reply: GoneReply): Promise<void> {
     const gone = this.ctx.state.goneReplica(reply.accountId, reply.keyId);
-    if (!gone || gone.primaryRegion !== from || !reply.removed) return;
+    if (!gone || gone.told || gone.primaryRegion !== from || !reply.removed) return;
     await this.propose(`mrk-gone-done/${from}/${reply.accountId}/${reply.keyId}/${gone.epoch}`, reply.accountId, { type: 'MrkGoneDone', from, reply });
   }
 

@@ -37,6 +37,21 @@ export function syncPayloadFor(key: KeyRecord, to: string): SyncPayload {
   };
 }
 
+export interface PrimaryClaim {
+  epoch: number;
+  primaryRegion: string;
+}
+
+/**
+ * Orders claims to the primary role: the higher epoch wins. Two forced promotions made at once in
+ * two Regions reach the same epoch; the Region name then decides, so every Region settles on the
+ * same primary instead of refusing each other forever.
+ */
+export function compareClaims(a: PrimaryClaim, b: PrimaryClaim): number {
+  if (a.epoch !== b.epoch) return a.epoch - b.epoch;
+  return a.primaryRegion < b.primaryRegion ? -1 : a.primaryRegion > b.primaryRegion ? 1 : 0;
+}
+
 /** True when `replica` has not confirmed the primary's current (epoch, version). */
 export const replicaOwed = (mrk: MultiRegionInfo, replica: ReplicaInfo): boolean => replica.ackedEpoch !== mrk.epoch || (replica.ackedVersion ?? 0) < mrk.version;
 

@@ -230,7 +230,9 @@ describe('multi-Region keys (three Regions in memory)', () => {
     expect(w.at(WEST).runDueWork()).toBe(1);
     await new Promise((r) => setImmediate(r));
     await w.deliver();
-    expect(w.at(WEST).state.goneReplicas.size).toBe(0);
+    // The primary confirmed; the record stays (told), so a late older message cannot recreate the replica.
+    expect(w.at(WEST).host.pending()).toEqual([]);
+    expect([...w.at(WEST).state.goneReplicas.values()]).toEqual([expect.objectContaining({ keyId: id, told: true })]);
     const meta = (await w.at(EAST).call('DescribeKey', { KeyId: id })).KeyMetadata;
     expect(meta.KeyState).toBe('PendingDeletion');
     expect(meta.DeletionDate).toBeGreaterThan(Date.UTC(2026, 10, 23) / 1000 + 8 * 86400);
@@ -269,11 +271,17 @@ describe('multi-Region keys (three Regions in memory)', () => {
     await w.at(EAST).call('RotateKeyOnDemand', { KeyId: id });
     const cutOff = await w.at(EAST).call('Encrypt', { KeyId: id, Plaintext: Buffer.from('cut off') });
     expect(parseCiphertextHeader(cutOff.CiphertextBlob)!.version).toBe(1);
+    // It tries to send its version 2 (unwrapping it); the message never arrives.
+    for (const item of w.at(EAST).host.pending()) if (item.kind === 'sync') w.at(EAST).host.buildSync(item);
     // It returns; the newer epoch wins everywhere, and its own unconfirmed material gives way.
     await w.deliver();
     const euMaterial = w.at(EU).state.key('111122223333', id)!.materials.map((m) => m.materialId);
     for (const r of ALL) expect(w.at(r).state.key('111122223333', id)!.materials.map((m) => m.materialId)).toEqual(euMaterial);
     for (const r of ALL) expect(Buffer.from((await w.at(r).call('Decrypt', { CiphertextBlob: cutOff.CiphertextBlob })).Plaintext).toString()).toBe('cut off');
+    // Version 2 is now the new primary's material everywhere, in memory too (a stale cache once kept the old one).
+    const fromNewPrimary = await w.at(EU).call('Encrypt', { KeyId: id, Plaintext: Buffer.from('new primary') });
+    expect(parseCiphertextHeader(fromNewPrimary.CiphertextBlob)!.version).toBe(2);
+    for (const r of ALL) expect(Buffer.from((await w.at(r).call('Decrypt', { CiphertextBlob: fromNewPrimary.CiphertextBlob })).Plaintext).toString()).toBe('new primary');
     for (const r of ALL) {
       const meta = (await w.at(r).call('DescribeKey', { KeyId: id })).KeyMetadata;
       expect(meta.MultiRegionConfiguration.PrimaryKey.Region).toBe(EU);

@@ -81,6 +81,8 @@ export interface AckPayload {
   primaryRegion?: string;
   /** Highest backing-key version the destination holds (the primary activates new material once every replica has it). */
   latestMaterial?: number;
+  /** Related Regions the destination knows of that the sender did not list (see MultiRegionInfo.handBack). */
+  knownReplicas?: string[];
   message?: string;
 }
 

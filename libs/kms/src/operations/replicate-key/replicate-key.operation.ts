@@ -53,6 +53,7 @@ export const applyReplicateKey: Applier<'ReplicateKey'> = (w, cmd, ctx) => {
   const key = keyForApply(w, cmd, ctx, cmd.body.keyId, 'ReplicateKey');
   assertReplicable(key, keyArn(ctx.region, key.accountId, key.keyId), cmd.body.region, ctx.region);
   const replicas = [...key.mrk!.replicas, { region: cmd.body.region, status: 'CREATING' as const, init: cmd.body.init }];
-  w.putKey({ ...key, mrk: { ...key.mrk!, replicas } });
+  const goneRegions = (key.mrk!.goneRegions ?? []).filter((r) => r !== cmd.body.region);
+  w.putKey({ ...key, mrk: { ...key.mrk!, replicas, goneRegions } });
   return w.state.key(key.accountId, key.keyId);
 };
