@@ -18,13 +18,14 @@ const shared: Required<MrkSharedState> = {
 const sync: Required<SyncPayload> = {
   ...KEY,
   epoch: 2,
+  claimBy: 'eu-west-1',
   version: 7,
   primaryRegion: 'us-east-1',
   replicas: [{ region: 'eu-west-1', status: 'CREATING' }],
   shared,
   init: { description: 'd', policy: '{}', tags: [{ TagKey: 'k', TagValue: 'v' }] },
 };
-const ack: Required<AckPayload> = { ...KEY, epoch: 2, version: 7, outcome: 'applied', keyState: 'Enabled', primaryRegion: 'us-east-1', latestMaterial: 3, knownReplicas: ['ap-southeast-2'], message: 'm' };
+const ack: Required<AckPayload> = { ...KEY, epoch: 2, version: 7, outcome: 'applied', keyState: 'Enabled', primaryRegion: 'us-east-1', claimBy: 'eu-west-1', latestMaterial: 3, knownReplicas: ['ap-southeast-2'], message: 'm' };
 const gone: Required<GonePayload> = { ...KEY, epoch: 2 };
 const reply: Required<GoneReply> = { ...KEY, removed: true };
 

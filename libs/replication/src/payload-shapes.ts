@@ -73,11 +73,12 @@ function syncPayload(v: unknown, at: string): SyncPayload {
     }),
     shared: sharedState(o.shared, `${at}.shared`),
   };
+  if (o.claimBy !== undefined) out.claimBy = region(o.claimBy, `${at}.claimBy`);
   if (o.init !== undefined) {
     const i = object(o.init, `${at}.init`);
     out.init = {
       description: text(i.description, `${at}.init.description`, 8192, true),
-      policy: text(i.policy, `${at}.init.policy`, 32768, true),
+      policy: text(i.policy, `${at}.init.policy`, 131072, true), // the model's PolicyType limit, which ReplicateKey accepts
       tags: list(i.tags, `${at}.init.tags`, 50, (t, p): Tag => {
         const e = object(t, p);
         return { TagKey: text(e.TagKey, `${p}.TagKey`, 128), TagValue: text(e.TagValue, `${p}.TagValue`, 256, true) };
@@ -127,6 +128,7 @@ function ackPayload(v: unknown, at: string): AckPayload {
   if (o.keyState !== undefined) out.keyState = member(o.keyState, KEY_STATES, `${at}.keyState`);
   if (o.primaryRegion !== undefined) out.primaryRegion = region(o.primaryRegion, `${at}.primaryRegion`);
   if (o.message !== undefined) out.message = text(o.message, `${at}.message`, 1024, true);
+  if (o.claimBy !== undefined) out.claimBy = region(o.claimBy, `${at}.claimBy`);
   if (o.latestMaterial !== undefined) out.latestMaterial = count(o.latestMaterial, `${at}.latestMaterial`);
   if (o.knownReplicas !== undefined) out.knownReplicas = list(o.knownReplicas, `${at}.knownReplicas`, 32, region);
   return out;

@@ -73,6 +73,12 @@ export interface MultiRegionInfo {
   role: 'PRIMARY' | 'REPLICA';
   primaryRegion: string;
   epoch: number;
+  /**
+   * The Region that made this (epoch, primary) claim: the old primary for UpdatePrimaryRegion, the
+   * promoted Region for a forced promotion. A handover and a forced promotion to the same Region
+   * from the same epoch make the same (epoch, primary); this tells them apart.
+   */
+  claimBy?: string;
   version: number;
   /** The primary's replicas (on a replica: as the primary last sent them, itself included). */
   replicas: ReplicaInfo[];
@@ -125,6 +131,7 @@ export interface GoneReplicaRecord {
   keyId: string;
   primaryRegion: string;
   epoch: number;
+  claimBy?: string;
   /** The primary confirmed it no longer lists this Region. */
   told?: boolean;
 }

@@ -26,6 +26,7 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
     version: key?.mrk?.version ?? 0,
     outcome,
     ...(key ? { keyState: key.state, latestMaterial: latestMaterialVersion(key), primaryRegion: key.mrk?.primaryRegion } : {}),
+    ...(key?.mrk?.claimBy ? { claimBy: key.mrk.claimBy } : {}),
     ...(key?.mrk?.handBack?.length && (outcome === 'applied' || outcome === 'duplicate') ? { knownReplicas: key.mrk.handBack } : {}),
     ...(message ? { message } : {}),
   });
@@ -36,10 +37,10 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
 
   if (!local) {
     const tomb = w.state.goneReplica(payload.accountId, payload.keyId);
-    if (tomb && compareClaims(payload, tomb) < 0) return { ...answer('stale', undefined), epoch: tomb.epoch, primaryRegion: tomb.primaryRegion };
+    if (tomb && compareClaims(payload, tomb) < 0) return { ...answer('stale', undefined), epoch: tomb.epoch, primaryRegion: tomb.primaryRegion, ...(tomb.claimBy ? { claimBy: tomb.claimBy } : {}) };
     if (payload.primaryRegion === me || entry?.status !== 'CREATING') {
       // Remember the newest claim answered, so an older one arriving late cannot create the key.
-      if (!tomb || compareClaims(payload, tomb) > 0) w.putGoneReplica({ accountId: payload.accountId, keyId: payload.keyId, primaryRegion: payload.primaryRegion, epoch: payload.epoch, told: true });
+      if (!tomb || compareClaims(payload, tomb) > 0) w.putGoneReplica({ accountId: payload.accountId, keyId: payload.keyId, primaryRegion: payload.primaryRegion, epoch: payload.epoch, ...(payload.claimBy ? { claimBy: payload.claimBy } : {}), told: true });
       return answer('gone', undefined);
     }
     const built = sharedMaterials(payload, undefined, materials);
@@ -69,7 +70,17 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
   if (!local.mrk) return answer('refused', local, `${payload.keyId} is not a multi-Region key in ${me}`);
   const order = compareClaims(payload, local.mrk);
   if (order < 0) return answer('stale', local);
-  if (order === 0 && payload.version <= local.mrk.version) return answer('duplicate', local);
+  if (order === 0 && payload.version <= local.mrk.version) {
+    // A handover that names this Region under the claim it already holds (it was promoted by force
+    // meanwhile): the sender's replica list may know Regions this one does not.
+    if (payload.primaryRegion === me && local.mrk.role === 'PRIMARY') {
+      const adopted = adoptable(local.mrk, payload.replicas.map((r) => r.region), me);
+      if (adopted.length > 0) {
+        w.putKey({ ...local, mrk: { ...local.mrk, replicas: [...local.mrk.replicas, ...adopted.map((region) => ({ region, status: 'ACTIVE' as const }))] } });
+      }
+    }
+    return answer('duplicate', w.state.key(local.accountId, local.keyId));
+  }
 
   const toMe = payload.primaryRegion === me;
   if (toMe && local.mrk.role === 'REPLICA') {
@@ -92,6 +103,13 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
   if (toMe) {
     // This Region takes over as primary; Updating until the old primary confirms the new epoch.
     const becoming = local.mrk.role === 'REPLICA';
+    const listed = payload.replicas.filter((r) => r.region !== me).map(({ region, status }) => ({ region, status }));
+    // Replicas only this Region knew of (as primary under the claim it gives up, or reported to
+    // it) stay replicas under the new claim.
+    const carried = [
+      ...(becoming ? [] : local.mrk.replicas.map(({ region, status, init }) => ({ region, status, ...(init ? { init } : {}) }))),
+      ...(local.mrk.handBack ?? []).map((region) => ({ region, status: 'ACTIVE' as const })),
+    ].filter((r, i, all) => r.region !== me && r.region !== from && !listed.some((x) => x.region === r.region) && all.findIndex((x) => x.region === r.region) === i);
     next = {
       ...next,
       state: becoming ? 'Updating' : local.state,
@@ -99,8 +117,9 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
         role: 'PRIMARY',
         primaryRegion: me,
         epoch: payload.epoch,
+        ...(payload.claimBy ? { claimBy: payload.claimBy } : {}),
         version: payload.version + 1,
-        replicas: payload.replicas.filter((r) => r.region !== me).map(({ region, status }) => ({ region, status })),
+        replicas: [...listed, ...carried],
         activeVersion: payload.shared.activeVersion,
         ...(becoming ? { stateBeforeUpdate: local.state } : {}),
       },
@@ -149,7 +168,8 @@ export function afterAck(key: KeyRecord, from: string, ack: AckPayload, now: num
       };
     }
   }
-  if (ack.outcome === 'stale' && compareClaims({ epoch: ack.epoch, primaryRegion: ack.primaryRegion ?? from }, mrk) > 0) {
+  const ackClaim = { epoch: ack.epoch, primaryRegion: ack.primaryRegion ?? from, claimBy: ack.claimBy };
+  if (ack.outcome === 'stale' && compareClaims(ackClaim, mrk) > 0) {
     if (mrk.role !== 'PRIMARY') return key;
     // Another Region became primary while this one was away (forced promotion): step down; its
     // sync brings the rest. Version 0: whatever the new primary sends is newer than this Region's
@@ -157,8 +177,9 @@ export function afterAck(key: KeyRecord, from: string, ack: AckPayload, now: num
     const stepped = endUpdating(key);
     const winner = ack.primaryRegion ?? from;
     const handBack = [...new Set([...(mrk.handBack ?? []), ...mrk.replicas.map((r) => r.region)])].filter((r) => r !== me && r !== winner);
-    const { goneRegions: _g, ...rest } = stepped.mrk!;
-    return { ...stepped, mrk: { ...rest, role: 'REPLICA', primaryRegion: winner, version: 0, ...(handBack.length > 0 ? { handBack } : {}) } };
+    const { goneRegions: _g, claimBy: _c, ...rest } = stepped.mrk!;
+    // The winner's claim with version 0: whatever it sends next is newer.
+    return { ...stepped, mrk: { ...rest, role: 'REPLICA', primaryRegion: winner, epoch: ack.epoch, ...(ack.claimBy ? { claimBy: ack.claimBy } : {}), version: 0, ...(handBack.length > 0 ? { handBack } : {}) } };
   }
   if (mrk.role !== 'PRIMARY') return key;
   const replica = mrk.replicas.find((r) => r.region === from);
@@ -167,8 +188,8 @@ export function afterAck(key: KeyRecord, from: string, ack: AckPayload, now: num
   if (ack.outcome === 'refused') {
     return replica.refusal === ack.message ? key : withReplica(key, { ...replica, refusal: ack.message ?? 'refused' });
   }
-  if (ack.outcome === 'stale' || ack.epoch !== mrk.epoch || (ack.primaryRegion !== undefined && ack.primaryRegion !== mrk.primaryRegion)) return key;
-  const adopted = (ack.knownReplicas ?? []).filter((r) => r !== me && !mrk.replicas.some((x) => x.region === r) && !(mrk.goneRegions ?? []).includes(r));
+  if (ack.outcome === 'stale' || (ack.primaryRegion !== undefined && compareClaims(ackClaim, mrk) !== 0) || ack.epoch !== mrk.epoch) return key;
+  const adopted = adoptable(mrk, ack.knownReplicas ?? [], me);
   const { init: _i, refusal: _r, ...rest } = replica;
   const updated: ReplicaInfo = {
     ...rest,
@@ -216,7 +237,9 @@ export const applyMrkGoneDone: Applier<'MrkGoneDone'> = (w, cmd) => {
 
 /** Records, when a replica is deleted, that its primary must be told. */
 export function rememberGoneReplica(w: StateWriter, key: KeyRecord): void {
-  if (key.mrk?.role === 'REPLICA') w.putGoneReplica({ accountId: key.accountId, keyId: key.keyId, primaryRegion: key.mrk.primaryRegion, epoch: key.mrk.epoch });
+  if (key.mrk?.role === 'REPLICA') {
+    w.putGoneReplica({ accountId: key.accountId, keyId: key.keyId, primaryRegion: key.mrk.primaryRegion, epoch: key.mrk.epoch, ...(key.mrk.claimBy ? { claimBy: key.mrk.claimBy } : {}) });
+  }
 }
 
 /**
@@ -232,12 +255,17 @@ export const applyForcePromote: Applier<'ForcePromote'> = (w, cmd, ctx) => {
   if (key.mrk.role === 'PRIMARY') throw Errors.unsupported(`${arn} is already the primary key (epoch ${key.mrk.epoch}).`);
   if (key.state === 'Creating') throw Errors.creating(arn);
   const previous = key.mrk.primaryRegion;
-  const others = key.mrk.replicas.filter((r) => r.region !== ctx.region && r.region !== previous).map(({ region, status }) => ({ region, status }));
+  const others = [
+    ...key.mrk.replicas.filter((r) => r.region !== ctx.region && r.region !== previous).map(({ region, status }) => ({ region, status })),
+    // Replicas this Region knows of that the old primary did not list to it (MultiRegionInfo.handBack).
+    ...(key.mrk.handBack ?? []).map((region) => ({ region, status: 'ACTIVE' as const })),
+  ].filter((r, i, all) => r.region !== ctx.region && r.region !== previous && all.findIndex((x) => x.region === r.region) === i);
   const restored = endUpdating(key);
   const mrk: MultiRegionInfo = {
     role: 'PRIMARY',
     primaryRegion: ctx.region,
     epoch: key.mrk.epoch + 1,
+    claimBy: ctx.region,
     version: 1,
     replicas: [{ region: previous, status: 'ACTIVE' }, ...others],
     activeVersion: key.mrk.activeVersion,
@@ -245,6 +273,11 @@ export const applyForcePromote: Applier<'ForcePromote'> = (w, cmd, ctx) => {
   w.putKey({ ...restored, mrk });
   return { keyId: key.keyId, region: ctx.region, primaryRegion: ctx.region, epoch: mrk.epoch, previousPrimaryRegion: previous };
 };
+
+/** Regions a primary should start syncing: named by another Region, not listed yet, not known to be gone. */
+function adoptable(mrk: MultiRegionInfo, regions: string[], me: string): string[] {
+  return [...new Set(regions)].filter((r) => r !== me && !mrk.replicas.some((x) => x.region === r) && !(mrk.goneRegions ?? []).includes(r));
+}
 
 /** Regions in `regions` that the payload does not list (nor are its primary or this Region). */
 function unlisted(regions: string[], payload: SyncPayload, me: string): string[] {
@@ -256,6 +289,7 @@ function replicaInfo(payload: SyncPayload): MultiRegionInfo {
     role: 'REPLICA',
     primaryRegion: payload.primaryRegion,
     epoch: payload.epoch,
+    ...(payload.claimBy ? { claimBy: payload.claimBy } : {}),
     version: payload.version,
     replicas: payload.replicas.map(({ region, status }) => ({ region, status })),
     activeVersion: payload.shared.activeVersion,

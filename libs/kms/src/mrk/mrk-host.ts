@@ -1,4 +1,5 @@
 import { KmsError } from '@trent/protocol';
+import { randomUUID } from 'node:crypto';
 import { KmsContext } from '../kms-context';
 import { KeyMaterialVersion, KeyRecord } from '../model/key-record';
 import { Command, CommandBody } from '../state/command';
@@ -68,30 +69,34 @@ export class MrkReplicationHost implements ReplicationHost {
       if (plain && !adopted) return refused(payload, `key material version ${m.version} does not match its id`);
       if (adopted) materials.push(adopted);
     }
-    const requestId = `mrk-sync/${from}/${payload.accountId}/${payload.keyId}/${payload.epoch}/${payload.version}`;
-    return this.propose(requestId, payload.accountId, { type: 'MrkSync', from, payload, materials });
+    return this.propose('mrk-sync', payload.accountId, { type: 'MrkSync', from, payload, materials });
   }
 
   async receiveAck(from: string, ack: AckPayload): Promise<void> {
     const key = this.ctx.state.key(ack.accountId, ack.keyId);
     // Most answers confirm what is already recorded: only a change costs a log entry.
     if (!key || afterAck(key, from, ack, this.ctx.clock.now(), this.ctx.region) === key) return;
-    const requestId = `mrk-ack/${from}/${ack.accountId}/${ack.keyId}/${ack.epoch}/${ack.version}/${ack.outcome}/${ack.keyState ?? ''}/${ack.latestMaterial ?? ''}`;
-    await this.propose(requestId, ack.accountId, { type: 'MrkAck', from, ack });
+    await this.propose('mrk-ack', ack.accountId, { type: 'MrkAck', from, ack });
   }
 
   async receiveGone(from: string, gone: GonePayload): Promise<GoneReply> {
-    return this.propose(`mrk-gone/${from}/${gone.accountId}/${gone.keyId}/${gone.epoch}`, gone.accountId, { type: 'MrkGone', from, gone });
+    return this.propose('mrk-gone', gone.accountId, { type: 'MrkGone', from, gone });
   }
 
   async receiveGoneReply(from: string, reply: GoneReply): Promise<void> {
     const gone = this.ctx.state.goneReplica(reply.accountId, reply.keyId);
     if (!gone || gone.told || gone.primaryRegion !== from || !reply.removed) return;
-    await this.propose(`mrk-gone-done/${from}/${reply.accountId}/${reply.keyId}/${gone.epoch}`, reply.accountId, { type: 'MrkGoneDone', from, reply });
+    await this.propose('mrk-gone-done', reply.accountId, { type: 'MrkGoneDone', from, reply });
   }
 
-  private async propose<T>(requestId: string, accountId: string, body: CommandBody): Promise<T> {
-    const cmd: Command = { requestId, now: this.ctx.clock.now(), accountId, body };
+  /**
+   * Each delivery is its own request: the appliers order what they receive by (epoch, claim,
+   * version) and are idempotent, so the session table is not what makes a repeat harmless. A
+   * request id derived from the message once made two different messages share one, and the
+   * session table answered the second with the first's result without applying it.
+   */
+  private async propose<T>(kind: string, accountId: string, body: CommandBody): Promise<T> {
+    const cmd: Command = { requestId: `${kind}-${randomUUID()}`, now: this.ctx.clock.now(), accountId, body };
     const result = await this.ctx.log.propose(cmd);
     if (!result.ok) throw new KmsError(result.code, result.message);
     return result.value as T;

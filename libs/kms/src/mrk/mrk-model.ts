@@ -29,6 +29,7 @@ export function syncPayloadFor(key: KeyRecord, to: string): SyncPayload {
     accountId: key.accountId,
     keyId: key.keyId,
     epoch: mrk.epoch,
+    ...(mrk.claimBy ? { claimBy: mrk.claimBy } : {}),
     version: mrk.version,
     primaryRegion: mrk.primaryRegion,
     replicas: mrk.replicas.map(({ region, status }) => ({ region, status })),
@@ -40,6 +41,7 @@ export function syncPayloadFor(key: KeyRecord, to: string): SyncPayload {
 export interface PrimaryClaim {
   epoch: number;
   primaryRegion: string;
+  claimBy?: string;
 }
 
 /**
@@ -49,8 +51,10 @@ export interface PrimaryClaim {
  */
 export function compareClaims(a: PrimaryClaim, b: PrimaryClaim): number {
   if (a.epoch !== b.epoch) return a.epoch - b.epoch;
-  return a.primaryRegion < b.primaryRegion ? -1 : a.primaryRegion > b.primaryRegion ? 1 : 0;
+  return compareText(a.primaryRegion, b.primaryRegion) || compareText(a.claimBy ?? '', b.claimBy ?? '');
 }
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** True when `replica` has not confirmed the primary's current (epoch, version). */
 export const replicaOwed = (mrk: MultiRegionInfo, replica: ReplicaInfo): boolean => replica.ackedEpoch !== mrk.epoch || (replica.ackedVersion ?? 0) < mrk.version;

@@ -56,8 +56,11 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
   const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
   /** Hands one message to its destination; the answer goes back on the wire. */
+  const trace = (...a: unknown[]) => process.env.MRK_TRACE && console.log(...a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))));
   const deliver = async (m: Wire) => {
     if (down.has(m.to)) return;
+    if (m.kind === 'sync') trace('sync', m.from, '->', m.to, m.payload.keyId.slice(4, 8), m.payload.epoch, m.payload.primaryRegion, 'v', m.payload.version, m.payload.replicas);
+    if (m.kind === 'ack') trace('  ack', m.from, '->', m.to, m.ack.keyId.slice(4, 8), m.ack.outcome, m.ack.epoch, m.ack.primaryRegion, 'v', m.ack.version, m.ack.knownReplicas ?? '');
     const dest = at(m.to).host;
     if (m.kind === 'sync') {
       const material = m.material.map((p) => ({ version: p.version, plaintext: Buffer.from(p.plaintext) }));

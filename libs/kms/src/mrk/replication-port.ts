@@ -47,6 +47,8 @@ export interface SyncPayload {
   keyId: string;
   /** Raised by every change of primary (UpdatePrimaryRegion, forced promotion). */
   epoch: number;
+  /** The Region that made this (epoch, primary) claim (see MultiRegionInfo.claimBy). */
+  claimBy?: string;
   /** Raised by every change the primary makes to what it sends, within an epoch. */
   version: number;
   primaryRegion: string;
@@ -77,8 +79,9 @@ export interface AckPayload {
   outcome: 'applied' | 'duplicate' | 'stale' | 'gone' | 'refused';
   /** The destination key's own state (independent per Region), when it has the key. */
   keyState?: KeyState;
-  /** The Region the destination believes is primary (for stale answers). */
+  /** The Region the destination believes is primary, and who made that claim (for stale answers). */
   primaryRegion?: string;
+  claimBy?: string;
   /** Highest backing-key version the destination holds (the primary activates new material once every replica has it). */
   latestMaterial?: number;
   /** Related Regions the destination knows of that the sender did not list (see MultiRegionInfo.handBack). */

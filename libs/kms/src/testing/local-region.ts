@@ -102,6 +102,7 @@ export async function deliverAll(regions: Map<string, LocalRegion>, down: Readon
           const wire = JSON.parse(JSON.stringify(out.payload));
           const material = out.material.map((m) => ({ version: m.version, plaintext: Buffer.from(m.plaintext) }));
           const ack = await dest.host.receiveSync(source.name, wire, material);
+          if (process.env.MRK_TRACE) console.log('deliverAll', source.name, '->', dest.name, JSON.stringify({ epoch: wire.epoch, claimBy: wire.claimBy, v: wire.version, replicas: wire.replicas }), JSON.stringify(ack));
           await source.host.receiveAck(dest.name, JSON.parse(JSON.stringify(ack)));
         } else {
           const reply = await dest.host.receiveGone(source.name, { accountId: item.accountId, keyId: item.keyId, epoch: item.epoch });
