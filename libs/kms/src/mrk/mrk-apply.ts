@@ -40,7 +40,8 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
     if (tomb && compareClaims(payload, tomb) < 0) return { ...answer('stale', undefined), epoch: tomb.epoch, primaryRegion: tomb.primaryRegion, ...(tomb.claimBy ? { claimBy: tomb.claimBy } : {}) };
     if (payload.primaryRegion === me || entry?.status !== 'CREATING') {
       // Remember the newest claim answered, so an older one arriving late cannot create the key.
-      if (!tomb || compareClaims(payload, tomb) > 0) w.putGoneReplica({ accountId: payload.accountId, keyId: payload.keyId, primaryRegion: payload.primaryRegion, epoch: payload.epoch, ...(payload.claimBy ? { claimBy: payload.claimBy } : {}), told: true });
+      // Not a handover to this Region: refused here, that claim never takes effect anywhere.
+      if (payload.primaryRegion !== me && (!tomb || compareClaims(payload, tomb) > 0)) w.putGoneReplica({ accountId: payload.accountId, keyId: payload.keyId, primaryRegion: payload.primaryRegion, epoch: payload.epoch, ...(payload.claimBy ? { claimBy: payload.claimBy } : {}), told: true });
       return answer('gone', undefined);
     }
     const built = sharedMaterials(payload, undefined, materials);
