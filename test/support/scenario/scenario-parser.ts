@@ -14,7 +14,8 @@ export type Action =
   | { op: 'replicate'; key: string; to: string; from?: string; description?: string }
   | { op: 'encrypt' | 'generate-data-key'; key: string; region: string; as: string; context?: Record<string, string> }
   | { op: 'decrypt'; cipher: string; region: string }
-  | { op: 'update-primary'; key: string; to: string; from?: string }
+  /** `refused`: the call succeeds but the destination refuses the handover later (it is not Enabled), so the primary stays. */
+  | { op: 'update-primary'; key: string; to: string; from?: string; refused?: boolean }
   | { op: 'failover'; key: string; to: string }
   | { op: 'rotate' | 'enable-rotation' | 'disable' | 'enable' | 'cancel-deletion'; key: string; region: string }
   | { op: 'schedule-deletion'; key: string; region: string; days: number }
@@ -297,7 +298,7 @@ function parseAction(op: string, c: Cursor): Action | undefined {
       const to = c.region();
       if (op === 'failover') return { op, key, to };
       const from = c.optional('in') ? c.region() : undefined;
-      return { op, key, to, ...(from ? { from } : {}) };
+      return { op, key, to, ...(from ? { from } : {}), ...(c.optional('refused') ? { refused: true } : {}) };
     }
     case 'rotate':
     case 'enable-rotation':

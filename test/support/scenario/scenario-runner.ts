@@ -240,7 +240,7 @@ export class ScenarioRunner {
       case 'update-primary': {
         const key = this.key(a.key);
         await this.call(a.from ?? key.primary, new UpdatePrimaryRegionCommand({ KeyId: key.id, PrimaryRegion: a.to }));
-        key.primary = a.to;
+        if (!a.refused) key.primary = a.to;
         return;
       }
       case 'failover': {
