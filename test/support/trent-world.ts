@@ -24,6 +24,8 @@ export interface TrentWorldOptions {
  */
 export class TrentWorld {
   private readonly clients = new Map<string, KMSClient>();
+  /** Regions whose nats-server alone is frozen (see partition). */
+  private readonly partitioned = new Set<string>();
 
   private constructor(
     readonly launcher: Launcher,
@@ -111,7 +113,72 @@ export class TrentWorld {
     return last;
   }
 
+  /** `trent kill|pause|resume <region>/<id>`: one node of a Region. */
+  signalNode(region: string, nodeId: string, signal: NodeSignal = 'SIGKILL'): Promise<unknown> {
+    return this.launcher.signalNode(`${region}/${nodeId}`, signal);
+  }
+
+  /** `trent start <region>/<id>`: one node again, same ports and data. */
+  startNode(region: string, nodeId: string): Promise<unknown> {
+    return this.launcher.startNode(`${region}/${nodeId}`);
+  }
+
+  /** Ids of the Region's nodes the launcher started (members, whatever their state). */
+  nodeIds(region: string): string[] {
+    return (this.launcher.current?.nodes ?? []).filter((n) => n.region === region && !n.removedAt).map((n) => n.nodeId);
+  }
+
+  /** The id of the node the running nodes of `region` agree leads it (undefined while they do not). */
+  async leaderId(region: string): Promise<string | undefined> {
+    const views = await this.statuses(region);
+    const leader = views.find((s) => s.role === 'leader');
+    if (!leader) return undefined;
+    return views.every((s) => s.leader === leader.nodeId) ? String(leader.nodeId) : undefined;
+  }
+
+  /** Each Region's nats-server client URL (from the cluster record). */
+  natsUrls(): Map<string, string> {
+    return new Map((this.launcher.current?.nats ?? []).map((n) => [n.region, n.url]));
+  }
+
+  /** `POST /_trent/clock/advance` on the first node of `region` that takes it (dev mode, the launcher's default). */
+  async advanceClock(region: string, seconds: number): Promise<Record<string, unknown>> {
+    const urls = (this.launcher.current?.nodes ?? []).filter((n) => n.region === region && n.pid !== null && !n.exit && !n.removedAt).map((n) => n.url);
+    let last = `no node of ${region} answered`;
+    for (const url of urls) {
+      try {
+        const res = await fetch(`${url}/_trent/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds }) });
+        if (res.ok) return (await res.json()) as Record<string, unknown>;
+        last = `${url}: ${res.status} ${await res.text()}`;
+      } catch (e) {
+        last = `${url}: ${(e as Error).message}`;
+      }
+    }
+    throw new Error(`clock advance in ${region} failed: ${last}`);
+  }
+
+  /**
+   * Freezes the Region's nats-server alone (SIGSTOP): its nodes keep serving the API but nothing
+   * reaches or leaves the Region over NATS. `heal` thaws it. Beyond `trent pause`, which freezes the nodes too.
+   */
+  partition(region: string): void {
+    process.kill(this.natsPid(region), 'SIGSTOP');
+    this.partitioned.add(region);
+  }
+
+  heal(region: string): void {
+    process.kill(this.natsPid(region), 'SIGCONT');
+    this.partitioned.delete(region);
+  }
+
+  private natsPid(region: string): number {
+    const pid = this.launcher.current?.nats?.find((n) => n.region === region)?.pid;
+    if (!pid) throw new Error(`${region} has no running nats-server`);
+    return pid;
+  }
+
   async stop(): Promise<void> {
+    for (const region of [...this.partitioned]) this.heal(region);
     for (const client of this.clients.values()) client.destroy();
     await this.launcher.stop();
     if (!this.keepData) rmSync(this.dataDir, { recursive: true, force: true });
