@@ -211,6 +211,7 @@ export async function runMultiRegion(o: MultiRegionOptions, hooks: RaftHooks): P
       kills: o.kills,
       pollMs: POLL_MS,
       maxPollsInFlight: MAX_POLLS_IN_FLIGHT,
+      natsSamplesPerKey: NATS_SAMPLES_PER_KEY,
       natsPayloadBytes: NATS_PAYLOAD_BYTES,
       rows: table,
       baselines: { write: rows.write.name, nats: rows.natsRtt.name },

@@ -23,6 +23,7 @@ export interface MultiRegionReport {
   kills: number;
   pollMs: number;
   maxPollsInFlight: number;
+  natsSamplesPerKey: number;
   natsPayloadBytes: number;
   /** Table order: the cases with their steps, then the baselines. */
   rows: LatencyRow[];
@@ -88,6 +89,19 @@ export function renderMultiRegionMarkdown(report: MultiRegionReport): string {
     `Percentiles are nearest-rank over every sample (${report.keys} keys; ${report.kills} Region kills), so with fewer than 100 samples p99 is the largest. ` +
       `Polls are DescribeKey sent straight to the Region's Raft leader, one every ${report.pollMs} ms (overlapping, at most ${report.maxPollsInFlight} out at once); ` +
       'a "visible" time is when the first answer showing it arrived, so it includes one DescribeKey round trip (its own row).',
+  );
+  const [primary, ...replicas] = report.regions;
+  lines.push(
+    '',
+    `- ReplicateKey → Enabled: for each key, ReplicateKey to ${replicas.join(' and ')} sent at once to ${primary}'s leader; each clock runs from its send to the first ` +
+      'answer in the destination showing Enabled. A replica turns Enabled on the primary\'s second message, sent once the primary has committed the replica\'s answer to the first.',
+    `- Rotation: RotateKeyOnDemand at ${primary}'s leader; the new material's id comes from ListKeyRotations there; the clock stops at the first answer in the later of the ` +
+      'replicas whose CurrentKeyMaterialId is it. New material becomes current only once every replica holds it: a first round carries it, the primary commits every ' +
+      'answer and activates it, a second round carries the activation. So this is two rounds of distribution plus the activation.',
+    `- Region kill: a fresh key replicated to ${replicas.join(' and ')} (not timed); the clock starts when SIGKILL for ${primary}'s nats-server and nodes is asked for; the forced ` +
+      `promotion (POST /_trent/mrk/failover) goes to ${replicas[0]} once the kill has answered; then EnableKeyRotation to ${replicas[0]}'s nodes in turn, a new attempt every 10 ms ` +
+      `(overlapping) until one succeeds. ${primary} is restarted between rounds (not timed, except how long its old primary takes to become a replica).`,
+    `- Before each measured operation: ${report.natsSamplesPerKey} NATS round trips to each other Region and one CreateKey; after each key, the primary's replication backlog must be empty.`,
   );
   for (const r of report.rows) for (const f of r.failures.slice(0, 5)) lines.push(`- ${r.name}: ${f}`);
   const kills = report.rows.find((r) => r.kind === 'case' && /first write/.test(r.name));
