@@ -18,6 +18,17 @@ export interface BenchOptions {
   cpuProf: boolean;
   /** Raft sections: a 3-node Region beside a 3-member etcd cluster. */
   raft: RaftOptions;
+  /** The multi-Region section: 3 Regions × 3 nodes through the real launcher. */
+  multiRegion: MultiRegionOptions;
+}
+
+export interface MultiRegionOptions {
+  /** Whether `multi-region` is among the sections asked for. */
+  run: boolean;
+  /** Multi-Region keys replicated, then rotated, one at a time. */
+  keys: number;
+  /** Kills of the primary's whole Region, each followed by a forced promotion and a write. */
+  kills: number;
 }
 
 export interface RaftOptions {
@@ -47,20 +58,24 @@ export type TrentCase = (typeof TRENT_CASES)[number];
 export const RAFT_SECTIONS = ['raft-writes', 'failover'] as const;
 export type RaftSection = (typeof RAFT_SECTIONS)[number];
 
+/** `multi-region`: ReplicateKey → Enabled, rotation → every replica, Region kill → forced promotion → first write. */
+export const MULTI_REGION_SECTION = 'multi-region';
+
 // Signatures stay valid for 15 minutes and each case's pool is signed just before the case, so a
 // case (warm-up + measurement + verification) must fit well inside that window.
 const MAX_CASE_S = 600;
 
 export const USAGE = `usage: node dist/test/bench/run.js [--duration S] [--warmup S] [--connections N] [--rounds N]
-         [--only encrypt,decrypt,gdk,gateway,raft-writes,failover] [--cpu-prof]
+         [--only encrypt,decrypt,gdk,gateway,raft-writes,failover,multi-region] [--cpu-prof]
          [--raft-clients 1,16,64] [--raft-duration S] [--raft-warmup S] [--raft-rounds N] [--raft-spread] [--kills N] [--etcd PATH]
+         [--mr-keys N] [--region-kills N]
   --duration S     measured seconds per single-node case (default 10, at most ${MAX_CASE_S})
   --warmup S       unmeasured seconds per single-node case before measuring (default 2)
   --connections N  concurrent keep-alive connections of the single-node cases (default 64)
   --rounds N       cut each single-node case's measured time into N slices, interleaved with the other cases
                    and the baseline (default 5; no slice is shorter than 1 s); 1 runs each case in one go
   --only LIST      sections to run, comma-separated (default all): the single-node cases (the Fastify
-                   baseline runs whenever one of them does), raft-writes, failover
+                   baseline runs whenever one of them does), raft-writes, failover, multi-region
   --cpu-prof       profile Trent (V8 sampling profiler) and print where its time went: the single node during
                    its cases; the Region leader's primary and worker and a follower's primary during the Raft
                    writes; the profiler slows the node, so compare ratios only between unprofiled runs
@@ -70,7 +85,9 @@ export const USAGE = `usage: node dist/test/bench/run.js [--duration S] [--warmu
   --raft-rounds N      cut each Raft write case into N slices, interleaved with etcd's (default 3; no slice under 1 s)
   --raft-spread        also run each client count spread over all nodes and members (connection i to node i mod 3)
   --kills N            leaders killed, each of Trent and etcd, for failover (default 20; 0 skips it)
-  --etcd PATH          the etcd executable (default: etcd on PATH; Debian's etcd-server installs /usr/bin/etcd)`;
+  --etcd PATH          the etcd executable (default: etcd on PATH; Debian's etcd-server installs /usr/bin/etcd)
+  --mr-keys N          multi-region: keys replicated to both other Regions, then rotated (default 50)
+  --region-kills N     multi-region: kills of the primary's whole Region, each with a forced promotion (default 5; 0 skips)`;
 
 export class BenchOptionsError extends Error {}
 
@@ -83,6 +100,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     only: TRENT_CASES,
     cpuProf: false,
     raft: { sections: RAFT_SECTIONS, clients: [1, 16, 64], durationS: 6, warmupS: 1, rounds: 3, spread: false, kills: 20, etcd: 'etcd' },
+    multiRegion: { run: true, keys: 50, kills: 5 },
   };
   const raft = options.raft;
   const problems: string[] = [];
@@ -111,9 +129,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
         options.rounds = integer(flag, value(), 1, 60, problems);
         break;
       case '--only': {
-        const [only, sections] = cases(value(), problems);
+        const [only, sections, multiRegion] = cases(value(), problems);
         options.only = only;
         raft.sections = sections;
+        options.multiRegion.run = multiRegion;
         break;
       }
       case '--raft-clients':
@@ -139,6 +158,12 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       case '--etcd':
         raft.etcd = value();
         break;
+      case '--mr-keys':
+        options.multiRegion.keys = integer(flag, value(), 1, 500, problems);
+        break;
+      case '--region-kills':
+        options.multiRegion.kills = integer(flag, value(), 0, 50, problems);
+        break;
       case '--cpu-prof':
         options.cpuProf = true;
         break;
@@ -156,11 +181,11 @@ export function sliceSchedule(options: BenchOptions): { rounds: number; sliceS: 
   return { rounds, sliceS: options.durationS / rounds };
 }
 
-function cases(text: string, problems: string[]): [TrentCase[], RaftSection[]] {
+function cases(text: string, problems: string[]): [TrentCase[], RaftSection[], boolean] {
   const names = text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-  const known: readonly string[] = [...TRENT_CASES, ...RAFT_SECTIONS];
+  const known: readonly string[] = [...TRENT_CASES, ...RAFT_SECTIONS, MULTI_REGION_SECTION];
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length > 0 || names.length === 0) problems.push(`--only takes some of ${known.join(',')}, got '${text}'`);
   // Keep the canonical order whatever order was given.
-  return [TRENT_CASES.filter((c) => names.includes(c)), RAFT_SECTIONS.filter((c) => names.includes(c))];
+  return [TRENT_CASES.filter((c) => names.includes(c)), RAFT_SECTIONS.filter((c) => names.includes(c)), names.includes(MULTI_REGION_SECTION)];
 }

@@ -107,7 +107,7 @@ function summarise(samplesMs: number[], attempts: number[], failures: string[], 
   };
 }
 
-type FirstWrite = { ms: number; attempts: number } | { problem: string; attempts: number };
+export type FirstWrite = { ms: number; attempts: number } | { problem: string; attempts: number };
 
 /**
  * Starts an attempt every `retryEveryMs` until one is acknowledged within its own timeout, and
@@ -115,7 +115,7 @@ type FirstWrite = { ms: number; attempts: number } | { problem: string; attempts
  * how long a doomed attempt takes to fail (a refused connection, a request parked until a leader
  * exists, a timeout): it is within one retry interval of the first moment a write could succeed.
  */
-function firstWrite(write: (signal: AbortSignal) => Promise<boolean>, from: number, attemptTimeoutMs: number, retryEveryMs: number, giveUpMs: number): Promise<FirstWrite> {
+export function firstWrite(write: (signal: AbortSignal) => Promise<boolean>, from: number, attemptTimeoutMs: number, retryEveryMs: number, giveUpMs: number): Promise<FirstWrite> {
   return new Promise((resolve) => {
     const pending = new Set<AbortController>();
     let attempts = 0;
@@ -158,6 +158,7 @@ function firstWrite(write: (signal: AbortSignal) => Promise<boolean>, from: numb
   });
 }
 
-function nearestRank(sorted: readonly number[], p: number): number {
+/** Nearest-rank percentile `p` (0–1) of ascending `sorted`; NaN when empty. */
+export function nearestRank(sorted: readonly number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
 }

@@ -1,6 +1,7 @@
 import type { LoadResult } from './http-load';
 import type { MicroRow } from './crypto-micro';
 import type { ProfileSummary } from './cpu-profile-summary';
+import { MultiRegionReport, renderMultiRegionMarkdown } from './multi-region-report';
 import { RaftReport, renderRaftMarkdown } from './raft-report';
 
 /** The issue's target: Encrypt at no less than half the bare Fastify throughput. */
@@ -42,6 +43,7 @@ export interface BenchReport extends Partial<Omit<SingleNodeReport, 'valid'>> {
   machine: { cpus: number; cpuModel: string; platform: string; node: string; loadAverageAtStart: number[] };
   command: { npm: string; node: string };
   raft?: RaftReport;
+  multiRegion?: MultiRegionReport;
   valid: boolean;
 }
 
@@ -73,6 +75,7 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('');
   }
   if (report.raft) lines.push(renderRaftMarkdown(report.raft));
+  if (report.multiRegion) lines.push(renderMultiRegionMarkdown(report.multiRegion));
   return `${lines.join('\n')}\n`;
 }
 

@@ -11,7 +11,8 @@
  * burst of work slows the baseline and Trent alike.
  *
  * Then the Raft sections (raft-bench.ts): writes on a 3-node Region beside a 3-member etcd cluster,
- * and failover time beside etcd's. `--only` picks among all of these.
+ * and failover time beside etcd's; and the multi-Region section (multi-region-bench.ts): replication,
+ * rotation and forced promotion across 3 Regions × 3 nodes. `--only` picks among all of these.
  */
 import { CreateKeyCommand, DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CIPHERTEXT_OVERHEAD } from '@trent/crypto';
@@ -28,6 +29,7 @@ import { summariseCpuProfile, ProfileSummary } from './cpu-profile-summary';
 import { runCryptoMicro } from './crypto-micro';
 import { LoadResult, LoadSlice, mergeSlices, Reply, sliceRate, stopLoad } from './http-load';
 import { LoadCase, ReplyCheck, SignedPool } from './load-case';
+import { multiRegionBudgetS, runMultiRegion } from './multi-region-bench';
 import { raftBudgetS, raftSlices, runRaftSections } from './raft-bench';
 import { BenchReport, ENCRYPT_TARGET_RATIO, HttpRow, httpRow, renderMarkdown, SingleNodeReport } from './report';
 import { SignedRequest, SignedRequestRecorder } from './signed-request-recorder';
@@ -106,7 +108,8 @@ async function main(): Promise<number> {
   // 65 s); then the Raft sections' own bound.
   const singleNodeBudgetS = singleNode ? 40 + loadS + (rounds + 1) * caseCount : 0;
   const raftS = raftBudgetS(raft);
-  const budgetMs = (singleNodeBudgetS + raftS) * 1000;
+  const multiRegionS = multiRegionBudgetS(options.multiRegion);
+  const budgetMs = (singleNodeBudgetS + raftS + multiRegionS) * 1000;
   setTimeout(() => abort(`time budget of ${Math.round(budgetMs / 1000)} s exceeded; stopping`, 124), budgetMs).unref();
   if (singleNode) {
     progress(
@@ -124,25 +127,33 @@ async function main(): Promise<number> {
     ];
     progress(`${parts.join('; ')}; at most ${Math.round(raftS)} s`);
   }
+  if (options.multiRegion.run) {
+    const m = options.multiRegion;
+    progress(`multi-region: ${m.keys} keys replicated and rotated, ${m.kills} Region kills; at most ${Math.round(multiRegionS)} s`);
+  }
 
   const profileRoot = options.cpuProf ? join(REPO_ROOT, 'dist/bench', `cpu-prof-${date.replace(/[:.]/g, '-')}`) : undefined;
   const single = singleNode ? await runSingleNode(options, profileRoot) : undefined;
+  const hooks = { progress, own: (p: OwnedProcess) => void owned.add(p), ownDir: (d: string) => void ownedDirs.add(d) };
   const raftReport =
     raft.sections.length > 0
       ? await runRaftSections(
           raft,
-          { progress, own: (p) => owned.add(p), ownDir: (d) => ownedDirs.add(d) },
+          hooks,
           profileRoot ? { dir: join(profileRoot, 'raft'), repoRoot: REPO_ROOT } : undefined,
         )
       : undefined;
 
-  const valid = (single?.valid ?? true) && (raftReport?.valid ?? true);
+  const multiRegion = options.multiRegion.run ? await runMultiRegion(options.multiRegion, hooks) : undefined;
+
+  const valid = (single?.valid ?? true) && (raftReport?.valid ?? true) && (multiRegion?.valid ?? true);
   const report: BenchReport = {
     date,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', platform: `${platform()} ${arch()}`, node: process.version, loadAverageAtStart: loadAtStart },
     command: reproduceCommands(),
     ...single, // its own `valid` is overridden below
     raft: raftReport,
+    multiRegion,
     valid,
   };
   process.stdout.write(`\n${renderMarkdown(report)}`);
