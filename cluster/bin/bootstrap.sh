@@ -54,6 +54,8 @@ case "$cmd" in
     ensure_build
     # The Raft write benchmark runs beside a 3-member etcd cluster.
     apt_ensure /usr/bin/etcd etcd-server
+    # The multi-Region section runs three Regions, each with its own nats-server.
+    apt_ensure /usr/sbin/nats-server nats-server
     exec node dist/test/bench/run.js "$@"
     ;;
   *)

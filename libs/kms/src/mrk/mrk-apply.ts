@@ -5,7 +5,7 @@ import { KeyMaterialVersion, KeyRecord, MultiRegionInfo, ReplicaInfo } from '../
 import { DAY_MS } from '../operations/shared/operation';
 import { Applier } from '../state/kms-state-machine';
 import { StateWriter } from '../state/kms-state';
-import { compareClaims, endUpdating, isPrimary, latestMaterialVersion } from './mrk-model';
+import { afterUpdating, compareClaims, endUpdating, isPrimary, latestMaterialVersion } from './mrk-model';
 import { AckPayload, SyncPayload } from './replication-port';
 
 /*
@@ -122,7 +122,7 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
         version: payload.version + 1,
         replicas: [...listed, ...carried],
         activeVersion: payload.shared.activeVersion,
-        ...(becoming ? { stateBeforeUpdate: local.state } : {}),
+        ...(becoming || local.state === 'Updating' ? { stateBeforeUpdate: afterUpdating(local) } : {}),
       },
     };
   } else {

@@ -1,7 +1,7 @@
 import { Errors } from '../../errors/kms-errors';
 import { keyArn } from '../../model/arn';
 import { KeyRecord } from '../../model/key-record';
-import { isPrimary } from '../../mrk/mrk-model';
+import { afterUpdating, isPrimary } from '../../mrk/mrk-model';
 import { assertKeyStateAllows } from '../../rules/key-state-rules';
 import { Applier } from '../../state/kms-state-machine';
 import { commit, keyForApply, KmsOperation, usableKey } from '../shared/operation';
@@ -52,7 +52,8 @@ export const applyUpdatePrimaryRegion: Applier<'UpdatePrimaryRegion'> = (w, cmd,
       version: 1,
       replicas: [{ region: ctx.region, status: 'ACTIVE' }, ...mrk.replicas.filter((r) => r.region !== region).map(({ region: r, status }) => ({ region: r, status }))],
       activeVersion: mrk.activeVersion,
-      stateBeforeUpdate: key.state,
+      // A key still Updating from an earlier move returns to the state from before that one.
+      stateBeforeUpdate: afterUpdating(key),
       handoverTo: region,
     },
   });
