@@ -160,12 +160,14 @@ export function afterAck(key: KeyRecord, from: string, ack: AckPayload, now: num
   if (mrk.handoverTo === from) {
     if ((ack.outcome === 'applied' || ack.outcome === 'duplicate') && ack.epoch >= mrk.epoch) return endUpdating(key);
     if (ack.outcome === 'refused' || ack.outcome === 'gone') {
-      // The Region could not take over: this Region stays primary (at the new epoch, now its own).
+      // The Region could not take over: this Region stays primary, under a claim newer than the
+      // handover's. Regions that heard of the handover's claim (this Region answers 'stale' with it
+      // while handing over) may have stepped down to it; nobody holds it, so a newer one must win.
       const back: ReplicaInfo[] = ack.outcome === 'gone' ? [] : [{ region: from, status: 'ACTIVE', ...(ack.keyState ? { keyState: ack.keyState } : {}), ...(ack.message ? { refusal: ack.message } : {}) }];
       const restored = endUpdating(key);
       return {
         ...restored,
-        mrk: { ...restored.mrk!, role: 'PRIMARY', primaryRegion: me, version: mrk.version + 1, replicas: [...back, ...mrk.replicas.filter((r) => r.region !== me)] },
+        mrk: { ...restored.mrk!, role: 'PRIMARY', primaryRegion: me, epoch: mrk.epoch + 1, claimBy: me, version: 1, replicas: [...back, ...mrk.replicas.filter((r) => r.region !== me)] },
       };
     }
   }
