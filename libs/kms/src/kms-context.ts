@@ -32,6 +32,11 @@ export interface KmsContext {
   readonly random: RandomSource;
   /** The Regions multi-Region keys can be replicated to (the replicator's trusted Regions); undefined when replication is off. */
   readonly replicationRegions?: readonly string[];
+  /**
+   * How long UpdatePrimaryRegion waits for the destination replica to confirm its current state
+   * (0: no probe; in-memory tests deliver messages by hand). Default 2 s.
+   */
+  readonly mrkProbeWaitMs?: number;
 }
 
 /** Per request: the caller and the id that makes a retried write apply once. */

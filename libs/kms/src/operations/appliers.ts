@@ -18,7 +18,7 @@ import { applyTagResource } from './tag-resource/tag-resource.operation';
 import { applyUntagResource } from './untag-resource/untag-resource.operation';
 import { applyUpdateAlias } from './update-alias/update-alias.operation';
 import { applyUpdateKeyDescription } from './update-key-description/update-key-description.operation';
-import { applyUpdatePrimaryRegion } from './update-primary-region/update-primary-region.operation';
+import { applyMrkProbe, applyUpdatePrimaryRegion } from './update-primary-region/update-primary-region.operation';
 
 /** Every command type and the deterministic function that applies it. */
 export const APPLIERS: ApplierTable = {
@@ -41,6 +41,7 @@ export const APPLIERS: ApplierTable = {
   AdvanceClock: applyAdvanceClock,
   ReplicateKey: applyReplicateKey,
   UpdatePrimaryRegion: applyUpdatePrimaryRegion,
+  MrkProbe: applyMrkProbe,
   MrkSync: applyMrkSync,
   MrkAck: applyMrkAck,
   MrkGone: applyMrkGone,

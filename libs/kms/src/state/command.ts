@@ -28,6 +28,7 @@ export type CommandBody =
   // rest come from the replicator (what another Region sent) and from the forced-promotion route.
   | { type: 'ReplicateKey'; keyId: string; region: string; init: { description: string; policy: string; tags: Tag[] } }
   | { type: 'UpdatePrimaryRegion'; keyId: string; region: string }
+  | { type: 'MrkProbe'; keyId: string }
   | { type: 'MrkSync'; from: string; payload: SyncPayload; materials: KeyMaterialVersion[] }
   | { type: 'MrkAck'; from: string; ack: AckPayload }
   | { type: 'MrkGone'; from: string; gone: GonePayload }

@@ -63,6 +63,8 @@ export class LocalRegion {
       clock: new ClusterClock(this.state, wall),
       random: systemRandom,
       replicationRegions: regions,
+      // Messages move only when a test delivers them: nothing would answer the probe.
+      mrkProbeWaitMs: 0,
     };
     this.host = new MrkReplicationHost(this.ctx);
     this.scheduler = new KmsScheduler(this.ctx, (e) => {
