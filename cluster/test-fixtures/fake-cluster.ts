@@ -26,7 +26,9 @@ export function removeTempDataDirs(): void {
  */
 export async function freePortBlock(count: number, regions = count): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 25_000);
+    // Below Linux's ephemeral range (32768+): an outgoing connection could otherwise take a port
+    // between this check and the bind (a nats-server then fails to start).
+    const base = 20_000 + Math.floor(Math.random() * 8_000);
     const ports = Array.from({ length: count + 1 }, (_, i) => base + i);
     ports.push(...ports.slice(1).map((port) => port + 1000));
     for (let i = 0; i < regions; i++) ports.push(base + 2000 + i, base + 3000 + i, base + 4000 + i);

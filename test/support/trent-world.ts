@@ -34,7 +34,21 @@ export class TrentWorld {
     private readonly keepData: boolean,
   ) {}
 
+  /**
+   * Starts on a free block of ports. Another process may take one of them between the check and
+   * the bind; a start that fails then is tried again on another block (at most 3 times).
+   */
   static async start(opts: TrentWorldOptions): Promise<TrentWorld> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TrentWorld.startOnce(opts);
+      } catch (e) {
+        if (attempt >= 3 || !/exited while starting|in use|EADDRINUSE/.test((e as Error).message)) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(opts: TrentWorldOptions): Promise<TrentWorld> {
     const nodes = opts.nodes ?? 1;
     const port = await freePortBlock(opts.regions.length * nodes, opts.regions.length);
     const topology = layOut('127.0.0.1', port, opts.regions, opts.regions.map(() => nodes));

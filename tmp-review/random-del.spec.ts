@@ -1,0 +1,189 @@
+import { KmsError } from '@trent/protocol';
+import { AckPayload, GonePayload, GoneReply, PlainMaterial, SyncPayload } from '../libs/kms/src/mrk/replication-port';
+import { deliverAll, LocalRegion, TEST_CALLER } from '../libs/kms/src/testing/local-region';
+
+/*
+ * Multi-Region keys under a hostile network, in memory: random operations in random Regions
+ * (create, replicate, rotate, encrypt, disable, move the primary, forced promotions), while
+ * messages are delayed, reordered, duplicated and lost, and Regions go down and come back.
+ * Afterwards every Region is up and the network delivers everything; then every related key must
+ * agree on the primary and the material, and every ciphertext ever returned must decrypt in every
+ * Region that holds its key. `MRK_SEEDS=n` runs more seeds, `MRK_SEED=s` replays one.
+ */
+
+const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
+const SEEDS = process.env.MRK_SEED ? [Number(process.env.MRK_SEED)] : Array.from({ length: Number(process.env.MRK_SEEDS ?? 400) }, (_, i) => i + 1);
+const STEPS = Number(process.env.MRK_STEPS ?? 300);
+const ACCOUNT = TEST_CALLER.accountId;
+
+type Wire =
+  | { kind: 'sync'; from: string; to: string; payload: SyncPayload; material: PlainMaterial[] }
+  | { kind: 'ack'; from: string; to: string; ack: AckPayload }
+  | { kind: 'gone'; from: string; to: string; gone: GonePayload }
+  | { kind: 'gone-reply'; from: string; to: string; reply: GoneReply };
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function run(seed: number): Promise<{ ciphertexts: number; promotions: number; moves: number }> {
+  const rnd = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  let now = Date.UTC(2026, 10, 23);
+  const regions = new Map(REGIONS.map((r) => [r, new LocalRegion(r, REGIONS, () => now)]));
+  const at = (r: string) => regions.get(r)!;
+  const down = new Set<string>();
+  const wire: Wire[] = [];
+  const keys: string[] = [];
+  const ciphertexts: Array<{ keyId: string; blob: Uint8Array; plaintext: string }> = [];
+  let promotions = 0;
+  let moves = 0;
+  const call = async (region: string, op: string, input: Record<string, unknown>) => {
+    try {
+      return await at(region).call(op, input);
+    } catch (e) {
+      if (e instanceof KmsError) return undefined;
+      throw e;
+    }
+  };
+  const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+  /** Hands one message to its destination; the answer goes back on the wire. */
+  const trace = (...a: unknown[]) => process.env.MRK_TRACE && console.log(...a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))));
+  const deliver = async (m: Wire) => {
+    if (down.has(m.to)) return;
+    if (m.kind === 'sync') trace('sync', m.from, '->', m.to, m.payload.keyId.slice(4, 8), m.payload.epoch, m.payload.primaryRegion, 'v', m.payload.version, m.payload.replicas);
+    if (m.kind === 'ack') trace('  ack', m.from, '->', m.to, m.ack.keyId.slice(4, 8), m.ack.outcome, m.ack.epoch, m.ack.primaryRegion, 'v', m.ack.version, m.ack.knownReplicas ?? '');
+    const dest = at(m.to).host;
+    if (m.kind === 'sync') {
+      const material = m.material.map((p) => ({ version: p.version, plaintext: Buffer.from(p.plaintext) }));
+      wire.push({ kind: 'ack', from: m.to, to: m.from, ack: copy(await dest.receiveSync(m.from, copy(m.payload), material)) });
+    } else if (m.kind === 'ack') await dest.receiveAck(m.from, copy(m.ack));
+    else if (m.kind === 'gone') wire.push({ kind: 'gone-reply', from: m.to, to: m.from, reply: copy(await dest.receiveGone(m.from, copy(m.gone))) });
+    else await dest.receiveGoneReply(m.from, copy(m.reply));
+  };
+
+  for (let step = 0; step < STEPS; step++) {
+    const r = pick(REGIONS);
+    const x = rnd();
+    const keyId = keys.length > 0 ? pick(keys) : undefined;
+    if (x < 0.3) {
+      // The sender puts what it owes on the wire (an up Region's leader does).
+      if (down.has(r)) continue;
+      for (const item of at(r).host.pending()) {
+        if (rnd() < 0.5) continue;
+        if (item.kind === 'sync') {
+          const out = at(r).host.buildSync(item);
+          if (out) wire.push({ kind: 'sync', from: r, to: item.to, payload: copy(out.payload), material: out.material });
+        } else wire.push({ kind: 'gone', from: r, to: item.to, gone: { accountId: item.accountId, keyId: item.keyId, epoch: item.epoch } });
+      }
+    } else if (x < 0.6) {
+      // The network delivers one message, in any order; some are delivered twice, some lost.
+      if (wire.length === 0) continue;
+      const i = Math.floor(rnd() * wire.length);
+      const m = wire[i];
+      if (rnd() < 0.8) wire.splice(i, 1);
+      if (rnd() < 0.9) await deliver(m);
+    } else if (x < 0.63) {
+      if (down.has(r)) down.delete(r);
+      else if (down.size < 2) down.add(r);
+    } else if (down.has(r)) {
+      continue;
+    } else if (x < 0.66 || keyId === undefined) {
+      if (keys.length < 4) {
+        const created = await call(r, 'CreateKey', { MultiRegion: true });
+        if (created) keys.push(created.KeyMetadata.KeyId);
+      }
+    } else if (x < 0.74) {
+      await call(r, 'ReplicateKey', { KeyId: keyId, ReplicaRegion: pick(REGIONS) });
+    } else if (x < 0.8) {
+      await call(r, 'RotateKeyOnDemand', { KeyId: keyId });
+    } else if (x < 0.9) {
+      const plaintext = `s${seed}-${step}`;
+      const out = await call(r, 'Encrypt', { KeyId: keyId, Plaintext: Buffer.from(plaintext) });
+      if (out) ciphertexts.push({ keyId: keyId!, blob: out.CiphertextBlob, plaintext });
+    } else if (x < 0.93) {
+      if (await call(r, 'UpdatePrimaryRegion', { KeyId: keyId, PrimaryRegion: pick(REGIONS) })) moves++;
+    } else if (x < 0.95) {
+      if (['PendingDeletion','PendingReplicaDeletion'].includes(at(r).state.key(ACCOUNT, keyId!)?.state ?? '')) continue;
+      const result = await at(r).ctx.log.propose({ requestId: `force-${seed}-${step}`, now, accountId: ACCOUNT, body: { type: 'ForcePromote', keyId: keyId! } });
+      if (result.ok) promotions++;
+    } else if (x < 0.965) {
+      await call(r, rnd() < 0.5 ? 'DisableKey' : 'EnableKey', { KeyId: keyId });
+    } else if (x < 0.975) {
+      await call(r, 'ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: 7 });
+    } else if (x < 0.98) {
+      await call(r, 'CancelKeyDeletion', { KeyId: keyId });
+      await call(r, 'EnableKey', { KeyId: keyId });
+    } else if (x < 0.99) {
+      now += 8 * 86_400_000;
+      for (const reg of REGIONS) if (!down.has(reg)) at(reg).runDueWork();
+      await new Promise((res) => setImmediate(res));
+    } else {
+      now += 60_000;
+    }
+  }
+
+  // Heal: every Region up, every message in flight delivered, then the senders until quiet.
+  down.clear();
+  for (const m of wire.splice(0)) await deliver(m);
+  while (wire.length > 0) await deliver(wire.shift()!);
+  await deliverAll(regions, new Set(), 60);
+  if (process.env.MRK_DUMP) for (const keyId of keys) for (const region of REGIONS) console.log(region, JSON.stringify({ state: at(region).state.key(ACCOUNT, keyId)?.state, mrk: at(region).state.key(ACCOUNT, keyId)?.mrk, gone: at(region).state.goneReplica(ACCOUNT, keyId) }));
+  for (const region of REGIONS) expect({ region, pending: at(region).host.pending() }).toEqual({ region, pending: [] });
+
+  for (const keyId of keys) {
+    const holders = REGIONS.map((region) => ({ region, key: at(region).state.key(ACCOUNT, keyId) })).filter((h) => h.key);
+    const primaries = holders.filter((h) => h.key!.mrk!.role === 'PRIMARY');
+    if (holders.length === 0) continue;
+    // Exactly one primary, which every holder names, with the same materials and active version.
+    expect({ keyId, primaries: primaries.map((p) => p.region) }).toEqual({ keyId, primaries: [expect.any(String)] });
+    for (const h of holders) {
+      expect({ region: h.region, primary: h.key!.mrk!.primaryRegion }).toEqual({ region: h.region, primary: primaries[0].region });
+      expect(h.key!.materials.map((m) => m.materialId)).toEqual(primaries[0].key!.materials.map((m) => m.materialId));
+      expect(h.key!.mrk!.activeVersion).toBe(primaries[0].key!.mrk!.activeVersion);
+      expect(['Updating', 'Creating']).not.toContain(h.key!.state);
+    }
+  }
+  for (const c of ciphertexts) {
+    for (const region of REGIONS) {
+      const key = at(region).state.key(ACCOUNT, c.keyId);
+      if (!key || key.state !== 'Enabled') continue;
+      const out = await at(region).call('Decrypt', { CiphertextBlob: c.blob });
+      expect(Buffer.from(out.Plaintext).toString()).toBe(c.plaintext);
+    }
+  }
+  return { ciphertexts: ciphertexts.length, promotions, moves };
+}
+
+describe('REVIEW random with deletion', () => {
+  it(`should converge and keep every ciphertext decryptable over ${SEEDS.length} seeds`, async () => {
+    let ciphertexts = 0;
+    let promotions = 0;
+    let moves = 0;
+    for (const seed of SEEDS) {
+      try {
+        const r = await run(seed);
+        ciphertexts += r.ciphertexts;
+        promotions += r.promotions;
+        moves += r.moves;
+      } catch (e) {
+        throw new Error(`seed ${seed} failed (replay: MRK_SEED=${seed} npx jest libs/kms/src/mrk/multi-region.random): ${(e as Error).message}`);
+      }
+    }
+    // The runs must exercise what they claim to (not checked when replaying one seed).
+    if (SEEDS.length >= 50) {
+      expect(ciphertexts).toBeGreaterThan(SEEDS.length * 5);
+      expect(promotions).toBeGreaterThan(SEEDS.length / 10);
+      expect(moves).toBeGreaterThan(SEEDS.length / 20);
+    }
+    if (process.env.MRK_DUMP) console.log({ ciphertexts, promotions, moves });
+  }, 120_000);
+});
