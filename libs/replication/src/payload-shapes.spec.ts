@@ -1,4 +1,4 @@
-import type { AckPayload, GonePayload, GoneReply, MrkSharedState, SyncPayload } from '@trent/kms';
+import type { AckPayload, GonePayload, GoneReply, MrkSharedState, ReplicaListing, SyncPayload } from '@trent/kms';
 import { parseAckPayload, parseGonePayload, parseGoneReply, parseSyncPayload } from './payload-shapes';
 
 /*
@@ -6,6 +6,7 @@ import { parseAckPayload, parseGonePayload, parseGoneReply, parseSyncPayload } f
  * here until it is added, and the round trip then fails until the parser keeps it (a parser that
  * silently dropped `latestMaterial` kept rotated material from ever becoming active).
  */
+const LISTING: Required<ReplicaListing> = { epoch: 2, primaryRegion: 'us-east-1', claimBy: 'eu-west-1', version: 5 };
 const KEY = { accountId: '111122223333', keyId: `mrk-${'ab'.repeat(16)}` };
 const shared: Required<MrkSharedState> = {
   keySpec: 'SYMMETRIC_DEFAULT',
@@ -21,12 +22,12 @@ const sync: Required<SyncPayload> = {
   claimBy: 'eu-west-1',
   version: 7,
   primaryRegion: 'us-east-1',
-  replicas: [{ region: 'eu-west-1', status: 'CREATING' }],
+  replicas: [{ region: 'eu-west-1', status: 'CREATING', listedAt: LISTING }],
   shared,
   init: { description: 'd', policy: '{}', tags: [{ TagKey: 'k', TagValue: 'v' }] },
 };
-const ack: Required<AckPayload> = { ...KEY, epoch: 2, version: 7, outcome: 'applied', keyState: 'Enabled', primaryRegion: 'us-east-1', claimBy: 'eu-west-1', latestMaterial: 3, knownReplicas: ['ap-southeast-2'], message: 'm' };
-const gone: Required<GonePayload> = { ...KEY, epoch: 2 };
+const ack: Required<AckPayload> = { ...KEY, epoch: 2, version: 7, outcome: 'applied', keyState: 'Enabled', primaryRegion: 'us-east-1', claimBy: 'eu-west-1', latestMaterial: 3, knownReplicas: ['ap-southeast-2'], listedAt: LISTING, message: 'm' };
+const gone: Required<GonePayload> = { ...KEY, epoch: 2, listedAt: LISTING };
 const reply: Required<GoneReply> = { ...KEY, removed: true };
 
 describe('payload shapes', () => {

@@ -8,6 +8,7 @@ import type {
   MrkReplicaEntry,
   MrkSharedState,
   Origin,
+  ReplicaListing,
   SyncPayload,
   Tag,
 } from '@trent/kms';
@@ -69,7 +70,9 @@ function syncPayload(v: unknown, at: string): SyncPayload {
     primaryRegion: region(o.primaryRegion, `${at}.primaryRegion`),
     replicas: list(o.replicas, `${at}.replicas`, 64, (r, p) => {
       const e = object(r, p);
-      return { region: region(e.region, `${p}.region`), status: member(e.status, REPLICA_STATUSES, `${p}.status`) };
+      const entry: MrkReplicaEntry = { region: region(e.region, `${p}.region`), status: member(e.status, REPLICA_STATUSES, `${p}.status`) };
+      if (e.listedAt !== undefined) entry.listedAt = listing(e.listedAt, `${p}.listedAt`);
+      return entry;
     }),
     shared: sharedState(o.shared, `${at}.shared`),
   };
@@ -98,7 +101,7 @@ function sharedState(v: unknown, at: string): MrkSharedState {
   if (r.periodDays !== undefined) rotation.periodDays = count(r.periodDays, `${at}.rotation.periodDays`);
   if (r.nextRotationAt !== undefined) rotation.nextRotationAt = count(r.nextRotationAt, `${at}.rotation.nextRotationAt`);
   if (r.onDemandStartedAt !== undefined) rotation.onDemandStartedAt = count(r.onDemandStartedAt, `${at}.rotation.onDemandStartedAt`);
-  return {
+  const shared: MrkSharedState = {
     keySpec: text(o.keySpec, `${at}.keySpec`, 64),
     keyUsage: member(o.keyUsage, KEY_USAGES, `${at}.keyUsage`),
     origin: member(o.origin, ORIGINS, `${at}.origin`),
@@ -115,6 +118,13 @@ function sharedState(v: unknown, at: string): MrkSharedState {
       return info;
     }),
   };
+  // Versions are 1..n in order and the active one is among them; anything else would corrupt the
+  // replica (a gap makes the next rotation reuse a version; a missing active one stops Encrypt).
+  shared.materials.forEach((m, i) => {
+    if (m.version !== i + 1) throw new ShapeError(`${at}.materials[${i}].version: expected ${i + 1}`);
+  });
+  if (shared.activeVersion < 1 || shared.activeVersion > shared.materials.length) throw new ShapeError(`${at}.activeVersion: not one of the materials`);
+  return shared;
 }
 
 function ackPayload(v: unknown, at: string): AckPayload {
@@ -130,18 +140,28 @@ function ackPayload(v: unknown, at: string): AckPayload {
   if (o.message !== undefined) out.message = text(o.message, `${at}.message`, 1024, true);
   if (o.claimBy !== undefined) out.claimBy = region(o.claimBy, `${at}.claimBy`);
   if (o.latestMaterial !== undefined) out.latestMaterial = count(o.latestMaterial, `${at}.latestMaterial`);
+  if (o.listedAt !== undefined) out.listedAt = listing(o.listedAt, `${at}.listedAt`);
   if (o.knownReplicas !== undefined) out.knownReplicas = list(o.knownReplicas, `${at}.knownReplicas`, 32, region);
   return out;
 }
 
 function gonePayload(v: unknown, at: string): GonePayload {
   const o = object(v, at);
-  return { ...keyRef(o, at), epoch: count(o.epoch, `${at}.epoch`) };
+  const out: GonePayload = { ...keyRef(o, at), epoch: count(o.epoch, `${at}.epoch`) };
+  if (o.listedAt !== undefined) out.listedAt = listing(o.listedAt, `${at}.listedAt`);
+  return out;
 }
 
 function goneReply(v: unknown, at: string): GoneReply {
   const o = object(v, at);
   return { ...keyRef(o, at), removed: bool(o.removed, `${at}.removed`) };
+}
+
+function listing(v: unknown, at: string): ReplicaListing {
+  const o = object(v, at);
+  const out: ReplicaListing = { epoch: count(o.epoch, `${at}.epoch`), primaryRegion: region(o.primaryRegion, `${at}.primaryRegion`), version: count(o.version, `${at}.version`) };
+  if (o.claimBy !== undefined) out.claimBy = region(o.claimBy, `${at}.claimBy`);
+  return out;
 }
 
 function keyRef(o: Record<string, unknown>, at: string): { accountId: string; keyId: string } {

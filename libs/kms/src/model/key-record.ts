@@ -118,6 +118,20 @@ export interface ReplicaInfo {
   init?: { description: string; policy: string; tags: Tag[] };
   /** Primary only: why the replica last refused a change. */
   refusal?: string;
+  /** Which life of the replica this entry is (see ReplicaListing); sent with every sync. */
+  listedAt?: ReplicaListing;
+}
+
+/**
+ * The primary's claim and version when ReplicateKey listed a replica: tells one life of a replica
+ * from the next (deleted, then replicated again). A message about an earlier life changes nothing:
+ * a `gone` from it removes no replica, and a late sync from it creates none.
+ */
+export interface ReplicaListing {
+  epoch: number;
+  primaryRegion: string;
+  claimBy?: string;
+  version: number;
 }
 
 /**
@@ -132,6 +146,8 @@ export interface GoneReplicaRecord {
   primaryRegion: string;
   epoch: number;
   claimBy?: string;
+  /** Which life of the replica was deleted. */
+  listedAt?: ReplicaListing;
   /** The primary confirmed it no longer lists this Region. */
   told?: boolean;
 }

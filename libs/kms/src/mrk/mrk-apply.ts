@@ -5,7 +5,7 @@ import { KeyMaterialVersion, KeyRecord, MultiRegionInfo, ReplicaInfo } from '../
 import { DAY_MS } from '../operations/shared/operation';
 import { Applier } from '../state/kms-state-machine';
 import { StateWriter } from '../state/kms-state';
-import { afterUpdating, compareClaims, endUpdating, isPrimary, latestMaterialVersion } from './mrk-model';
+import { afterUpdating, compareClaims, compareListings, endUpdating, isPrimary, latestMaterialVersion } from './mrk-model';
 import { AckPayload, SyncPayload } from './replication-port';
 
 /*
@@ -38,11 +38,15 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
   if (!local) {
     const tomb = w.state.goneReplica(payload.accountId, payload.keyId);
     if (tomb && compareClaims(payload, tomb) < 0) return { ...answer('stale', undefined), epoch: tomb.epoch, primaryRegion: tomb.primaryRegion, ...(tomb.claimBy ? { claimBy: tomb.claimBy } : {}) };
-    if (payload.primaryRegion === me || entry?.status !== 'CREATING') {
+    // A sync about the life of the replica that was deleted here (late, repeated, or sent before
+    // the primary heard of the deletion) must not bring it back: only a new ReplicateKey may.
+    const replayed = tomb !== undefined && compareListings(entry?.listedAt, tomb.listedAt) <= 0 && tomb.listedAt !== undefined;
+    if (payload.primaryRegion === me || entry?.status !== 'CREATING' || replayed) {
       // Remember the newest claim answered, so an older one arriving late cannot create the key.
       // Not a handover to this Region: refused here, that claim never takes effect anywhere.
       if (payload.primaryRegion !== me && (!tomb || compareClaims(payload, tomb) > 0)) w.putGoneReplica({ accountId: payload.accountId, keyId: payload.keyId, primaryRegion: payload.primaryRegion, epoch: payload.epoch, ...(payload.claimBy ? { claimBy: payload.claimBy } : {}), told: true });
-      return answer('gone', undefined);
+      // It names the life of the replica the sync was about, so the primary can tell it from one listed since.
+      return { ...answer('gone', undefined), ...(entry?.listedAt ? { listedAt: entry.listedAt } : {}) };
     }
     const built = sharedMaterials(payload, undefined, materials);
     if (!built) return answer('refused', undefined, 'key material missing from the sync');
@@ -104,11 +108,11 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
   if (toMe) {
     // This Region takes over as primary; Updating until the old primary confirms the new epoch.
     const becoming = local.mrk.role === 'REPLICA';
-    const listed = payload.replicas.filter((r) => r.region !== me).map(({ region, status }) => ({ region, status }));
+    const listed = payload.replicas.filter((r) => r.region !== me).map(({ region, status, listedAt }) => ({ region, status, ...(listedAt ? { listedAt } : {}) }));
     // Replicas only this Region knew of (as primary under the claim it gives up, or reported to
     // it) stay replicas under the new claim.
     const carried = [
-      ...(becoming ? [] : local.mrk.replicas.map(({ region, status, init }) => ({ region, status, ...(init ? { init } : {}) }))),
+      ...(becoming ? [] : local.mrk.replicas.map(({ region, status, init, listedAt }) => ({ region, status, ...(init ? { init } : {}), ...(listedAt ? { listedAt } : {}) }))),
       ...(local.mrk.handBack ?? []).map((region) => ({ region, status: 'ACTIVE' as const })),
     ].filter((r, i, all) => r.region !== me && r.region !== from && !listed.some((x) => x.region === r.region) && all.findIndex((x) => x.region === r.region) === i);
     next = {
@@ -173,7 +177,8 @@ export function afterAck(key: KeyRecord, from: string, ack: AckPayload, now: num
   }
   const ackClaim = { epoch: ack.epoch, primaryRegion: ack.primaryRegion ?? from, claimBy: ack.claimBy };
   if (ack.outcome === 'stale' && compareClaims(ackClaim, mrk) > 0) {
-    if (mrk.role !== 'PRIMARY') return key;
+    // A claim naming this Region is a handover to it still on its way: it stays primary meanwhile.
+    if (mrk.role !== 'PRIMARY' || ackClaim.primaryRegion === me) return key;
     // Another Region became primary while this one was away (forced promotion): step down; its
     // sync brings the rest. Version 0: whatever the new primary sends is newer than this Region's
     // own numbering, which meant nothing under the other claim.
@@ -181,13 +186,15 @@ export function afterAck(key: KeyRecord, from: string, ack: AckPayload, now: num
     const winner = ack.primaryRegion ?? from;
     const handBack = [...new Set([...(mrk.handBack ?? []), ...mrk.replicas.map((r) => r.region)])].filter((r) => r !== me && r !== winner);
     const { goneRegions: _g, claimBy: _c, ...rest } = stepped.mrk!;
+    // A primary waiting for its replicas to go waits no more: as a replica, its own window runs.
+    const state = stepped.state === 'PendingReplicaDeletion' ? { state: 'PendingDeletion' as const, deletionDate: now + (key.pendingWindowDays ?? 30) * DAY_MS } : {};
     // The winner's claim with version 0: whatever it sends next is newer.
-    return { ...stepped, mrk: { ...rest, role: 'REPLICA', primaryRegion: winner, epoch: ack.epoch, ...(ack.claimBy ? { claimBy: ack.claimBy } : {}), version: 0, ...(handBack.length > 0 ? { handBack } : {}) } };
+    return { ...stepped, ...state, mrk: { ...rest, role: 'REPLICA', primaryRegion: winner, epoch: ack.epoch, ...(ack.claimBy ? { claimBy: ack.claimBy } : {}), version: 0, ...(handBack.length > 0 ? { handBack } : {}) } };
   }
   if (mrk.role !== 'PRIMARY') return key;
   const replica = mrk.replicas.find((r) => r.region === from);
   if (!replica) return key;
-  if (ack.outcome === 'gone') return withoutReplica(key, from, now);
+  if (ack.outcome === 'gone') return compareListings(ack.listedAt, replica.listedAt) >= 0 ? withoutReplica(key, from, now) : key;
   if (ack.outcome === 'refused') {
     return replica.refusal === ack.message ? key : withReplica(key, { ...replica, refusal: ack.message ?? 'refused' });
   }
@@ -219,6 +226,8 @@ function withoutReplica(key: KeyRecord, region: string, now: number): KeyRecord 
   const replicas = key.mrk!.replicas.filter((r) => r.region !== region);
   const goneRegions = [...new Set([...(key.mrk!.goneRegions ?? []), region])];
   const next: KeyRecord = { ...key, mrk: { ...key.mrk!, replicas, goneRegions } };
+  // A new primary waits for a replica to confirm its epoch; with none left there is nobody to wait for.
+  if (key.state === 'Updating' && replicas.length === 0) return endUpdating(next);
   if (key.state === 'PendingReplicaDeletion' && replicas.length === 0) {
     return { ...next, state: 'PendingDeletion', deletionDate: now + (key.pendingWindowDays ?? 30) * DAY_MS };
   }
@@ -229,7 +238,9 @@ function withoutReplica(key: KeyRecord, region: string, now: number): KeyRecord 
 export const applyMrkGone: Applier<'MrkGone'> = (w, cmd) => {
   const { from, gone } = cmd.body;
   const key = w.state.key(gone.accountId, gone.keyId);
-  if (key && isPrimary(key) && key.mrk!.replicas.some((r) => r.region === from)) w.putKey(withoutReplica(key, from, cmd.now));
+  const replica = key && isPrimary(key) ? key.mrk!.replicas.find((r) => r.region === from) : undefined;
+  // A `gone` about an earlier life of the replica (deleted, replicated again since) removes nothing.
+  if (replica && compareListings(gone.listedAt, replica.listedAt) >= 0) w.putKey(withoutReplica(key!, from, cmd.now));
   return { accountId: gone.accountId, keyId: gone.keyId, removed: true };
 };
 
@@ -238,11 +249,11 @@ export const applyMrkGoneDone: Applier<'MrkGoneDone'> = (w, cmd) => {
   if (gone && cmd.body.reply.removed) w.putGoneReplica({ ...gone, told: true });
 };
 
-/** Records, when a replica is deleted, that its primary must be told. */
-export function rememberGoneReplica(w: StateWriter, key: KeyRecord): void {
-  if (key.mrk?.role === 'REPLICA') {
-    w.putGoneReplica({ accountId: key.accountId, keyId: key.keyId, primaryRegion: key.mrk.primaryRegion, epoch: key.mrk.epoch, ...(key.mrk.claimBy ? { claimBy: key.mrk.claimBy } : {}) });
-  }
+/** Records, when a replica is deleted, that its primary must be told (and which life of it went). */
+export function rememberGoneReplica(w: StateWriter, key: KeyRecord, me: string): void {
+  if (key.mrk?.role !== 'REPLICA') return;
+  const listedAt = key.mrk.replicas.find((r) => r.region === me)?.listedAt;
+  w.putGoneReplica({ accountId: key.accountId, keyId: key.keyId, primaryRegion: key.mrk.primaryRegion, epoch: key.mrk.epoch, ...(key.mrk.claimBy ? { claimBy: key.mrk.claimBy } : {}), ...(listedAt ? { listedAt } : {}) });
 }
 
 /**
@@ -257,9 +268,11 @@ export const applyForcePromote: Applier<'ForcePromote'> = (w, cmd, ctx) => {
   if (!key.mrk) throw Errors.unsupported(`${arn} is not a multi-Region key.`);
   if (key.mrk.role === 'PRIMARY') throw Errors.unsupported(`${arn} is already the primary key (epoch ${key.mrk.epoch}).`);
   if (key.state === 'Creating') throw Errors.creating(arn);
+  // A primary pending deletion would be deleted with replicas still naming it.
+  if (key.state === 'PendingDeletion') throw Errors.pendingDeletion(arn);
   const previous = key.mrk.primaryRegion;
   const others = [
-    ...key.mrk.replicas.filter((r) => r.region !== ctx.region && r.region !== previous).map(({ region, status }) => ({ region, status })),
+    ...key.mrk.replicas.filter((r) => r.region !== ctx.region && r.region !== previous).map(({ region, status, listedAt }) => ({ region, status, ...(listedAt ? { listedAt } : {}) })),
     // Replicas this Region knows of that the old primary did not list to it (MultiRegionInfo.handBack).
     ...(key.mrk.handBack ?? []).map((region) => ({ region, status: 'ACTIVE' as const })),
   ].filter((r, i, all) => r.region !== ctx.region && r.region !== previous && all.findIndex((x) => x.region === r.region) === i);
@@ -294,7 +307,7 @@ function replicaInfo(payload: SyncPayload): MultiRegionInfo {
     epoch: payload.epoch,
     ...(payload.claimBy ? { claimBy: payload.claimBy } : {}),
     version: payload.version,
-    replicas: payload.replicas.map(({ region, status }) => ({ region, status })),
+    replicas: payload.replicas.map(({ region, status, listedAt }) => ({ region, status, ...(listedAt ? { listedAt } : {}) })),
     activeVersion: payload.shared.activeVersion,
   };
 }

@@ -47,7 +47,7 @@ export class MrkReplicationHost implements ReplicationHost {
     }
     for (const gone of this.ctx.state.goneReplicas.values()) {
       if (gone.told) continue;
-      items.push({ kind: 'gone', to: gone.primaryRegion, accountId: gone.accountId, keyId: gone.keyId, epoch: gone.epoch });
+      items.push({ kind: 'gone', to: gone.primaryRegion, accountId: gone.accountId, keyId: gone.keyId, epoch: gone.epoch, ...(gone.listedAt ? { listedAt: gone.listedAt } : {}) });
     }
     return items;
   }
@@ -69,10 +69,16 @@ export class MrkReplicationHost implements ReplicationHost {
       if (plain && !adopted) return refused(payload, `key material version ${m.version} does not match its id`);
       if (adopted) materials.push(adopted);
     }
-    return this.propose('mrk-sync', payload.accountId, { type: 'MrkSync', from, payload, materials });
+    // Regions this one does not trust cannot be sent anything: listing them would hold back new
+    // material for ever (it waits for every replica).
+    const replicas = payload.replicas.filter((r) => this.trusts(r.region));
+    return this.propose('mrk-sync', payload.accountId, { type: 'MrkSync', from, payload: { ...payload, replicas }, materials });
   }
 
-  async receiveAck(from: string, ack: AckPayload): Promise<void> {
+  async receiveAck(from: string, received: AckPayload): Promise<void> {
+    const { knownReplicas, ...rest } = received;
+    const known = (knownReplicas ?? []).filter((r) => this.trusts(r));
+    const ack: AckPayload = known.length > 0 ? { ...rest, knownReplicas: known } : rest;
     const key = this.ctx.state.key(ack.accountId, ack.keyId);
     // Most answers confirm what is already recorded: only a change costs a log entry.
     if (!key || afterAck(key, from, ack, this.ctx.clock.now(), this.ctx.region) === key) return;
@@ -95,6 +101,10 @@ export class MrkReplicationHost implements ReplicationHost {
    * request id derived from the message once made two different messages share one, and the
    * session table answered the second with the first's result without applying it.
    */
+  private trusts(region: string): boolean {
+    return region === this.ctx.region || (this.ctx.replicationRegions?.includes(region) ?? false);
+  }
+
   private async propose<T>(kind: string, accountId: string, body: CommandBody): Promise<T> {
     const cmd: Command = { requestId: `${kind}-${randomUUID()}`, now: this.ctx.clock.now(), accountId, body };
     const result = await this.ctx.log.propose(cmd);

@@ -1,4 +1,4 @@
-import { KeyRecord, KeyState, MultiRegionInfo, ReplicaInfo } from '../model/key-record';
+import { KeyRecord, KeyState, MultiRegionInfo, ReplicaInfo, ReplicaListing } from '../model/key-record';
 import { MrkSharedState, SyncPayload } from './replication-port';
 
 /** `mrk-` + 32 lowercase hex: AWS's multi-Region key id. Only such ids ever cross Regions. */
@@ -32,7 +32,7 @@ export function syncPayloadFor(key: KeyRecord, to: string): SyncPayload {
     ...(mrk.claimBy ? { claimBy: mrk.claimBy } : {}),
     version: mrk.version,
     primaryRegion: mrk.primaryRegion,
-    replicas: mrk.replicas.map(({ region, status }) => ({ region, status })),
+    replicas: mrk.replicas.map(({ region, status, listedAt }) => ({ region, status, ...(listedAt ? { listedAt } : {}) })),
     shared: sharedStateOf(key),
     ...(target?.status === 'CREATING' && target.init ? { init: target.init } : {}),
   };
@@ -55,6 +55,12 @@ export function compareClaims(a: PrimaryClaim, b: PrimaryClaim): number {
 }
 
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Orders lives of a replica (ReplicaListing); an unmarked one comes before every marked one. */
+export function compareListings(a: ReplicaListing | undefined, b: ReplicaListing | undefined): number {
+  if (!a || !b) return (a ? 1 : 0) - (b ? 1 : 0);
+  return compareClaims(a, b) || a.version - b.version;
+}
 
 /** True when `replica` has not confirmed the primary's current (epoch, version). */
 export const replicaOwed = (mrk: MultiRegionInfo, replica: ReplicaInfo): boolean => replica.ackedEpoch !== mrk.epoch || (replica.ackedVersion ?? 0) < mrk.version;

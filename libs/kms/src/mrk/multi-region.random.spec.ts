@@ -33,7 +33,7 @@ function prng(seed: number): () => number {
   };
 }
 
-async function run(seed: number): Promise<{ ciphertexts: number; promotions: number; moves: number }> {
+async function run(seed: number): Promise<{ ciphertexts: number; promotions: number; moves: number; deletions: number }> {
   const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   let now = Date.UTC(2026, 10, 23);
@@ -45,6 +45,7 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
   const ciphertexts: Array<{ keyId: string; blob: Uint8Array; plaintext: string }> = [];
   let promotions = 0;
   let moves = 0;
+  let deletions = 0;
   const call = async (region: string, op: string, input: Record<string, unknown>) => {
     try {
       return await at(region).call(op, input);
@@ -60,6 +61,7 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
   const deliver = async (m: Wire) => {
     if (down.has(m.to)) return;
     if (m.kind === 'sync') trace('sync', m.from, '->', m.to, m.payload.keyId.slice(4, 8), m.payload.epoch, m.payload.primaryRegion, 'v', m.payload.version, m.payload.replicas);
+    if (m.kind === 'gone') trace('gone', m.from, '->', m.to, m.gone.keyId.slice(4, 8), m.gone);
     if (m.kind === 'ack') trace('  ack', m.from, '->', m.to, m.ack.keyId.slice(4, 8), m.ack.outcome, m.ack.epoch, m.ack.primaryRegion, 'v', m.ack.version, m.ack.knownReplicas ?? '');
     const dest = at(m.to).host;
     if (m.kind === 'sync') {
@@ -82,7 +84,10 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
         if (item.kind === 'sync') {
           const out = at(r).host.buildSync(item);
           if (out) wire.push({ kind: 'sync', from: r, to: item.to, payload: copy(out.payload), material: out.material });
-        } else wire.push({ kind: 'gone', from: r, to: item.to, gone: { accountId: item.accountId, keyId: item.keyId, epoch: item.epoch } });
+        } else {
+          const { kind: _k, to: _t, ...gone } = item;
+          wire.push({ kind: 'gone', from: r, to: item.to, gone });
+        }
       }
     } else if (x < 0.6) {
       // The network delivers one message, in any order; some are delivered twice, some lost.
@@ -97,6 +102,7 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
     } else if (down.has(r)) {
       continue;
     } else if (x < 0.66 || keyId === undefined) {
+      trace('op CreateKey', r);
       if (keys.length < 4) {
         const created = await call(r, 'CreateKey', { MultiRegion: true });
         if (created) keys.push(created.KeyMetadata.KeyId);
@@ -114,8 +120,19 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
     } else if (x < 0.95) {
       const result = await at(r).ctx.log.propose({ requestId: `force-${seed}-${step}`, now, accountId: ACCOUNT, body: { type: 'ForcePromote', keyId: keyId! } });
       if (result.ok) promotions++;
-    } else if (x < 0.98) {
+    } else if (x < 0.965) {
       await call(r, rnd() < 0.5 ? 'DisableKey' : 'EnableKey', { KeyId: keyId });
+    } else if (x < 0.975) {
+      await call(r, 'ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: 7 });
+    } else if (x < 0.98) {
+      await call(r, 'CancelKeyDeletion', { KeyId: keyId });
+      await call(r, 'EnableKey', { KeyId: keyId });
+    } else if (x < 0.99) {
+      // Time passes: deletions whose window ended happen (a deleted replica tells its primary).
+      now += 8 * 86_400_000;
+      for (const region of REGIONS) if (!down.has(region)) at(region).runDueWork();
+      await new Promise((resolve) => setImmediate(resolve));
+      deletions++;
     } else {
       now += 60_000;
     }
@@ -126,11 +143,12 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
   for (const m of wire.splice(0)) await deliver(m);
   while (wire.length > 0) await deliver(wire.shift()!);
   await deliverAll(regions, new Set(), 60);
-  if (process.env.MRK_DUMP) for (const keyId of keys) for (const region of REGIONS) console.log(region, JSON.stringify({ state: at(region).state.key(ACCOUNT, keyId)?.state, mrk: at(region).state.key(ACCOUNT, keyId)?.mrk, gone: at(region).state.goneReplica(ACCOUNT, keyId) }));
+  if (process.env.MRK_DUMP) for (const keyId of keys) for (const region of REGIONS) console.log(region, keyId.slice(4, 8), JSON.stringify({ state: at(region).state.key(ACCOUNT, keyId)?.state, mrk: at(region).state.key(ACCOUNT, keyId)?.mrk, gone: at(region).state.goneReplica(ACCOUNT, keyId) }));
   for (const region of REGIONS) expect({ region, pending: at(region).host.pending() }).toEqual({ region, pending: [] });
 
   for (const keyId of keys) {
     const holders = REGIONS.map((region) => ({ region, key: at(region).state.key(ACCOUNT, keyId) })).filter((h) => h.key);
+    if (holders.length === 0) continue;
     const primaries = holders.filter((h) => h.key!.mrk!.role === 'PRIMARY');
     // Exactly one primary, which every holder names, with the same materials and active version.
     expect({ keyId, primaries: primaries.map((p) => p.region) }).toEqual({ keyId, primaries: [expect.any(String)] });
@@ -139,6 +157,8 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
       expect(h.key!.materials.map((m) => m.materialId)).toEqual(primaries[0].key!.materials.map((m) => m.materialId));
       expect(h.key!.mrk!.activeVersion).toBe(primaries[0].key!.mrk!.activeVersion);
       expect(['Updating', 'Creating']).not.toContain(h.key!.state);
+      // Only a primary waits for replicas to go, and only while it has some.
+      if (h.key!.state === 'PendingReplicaDeletion') expect({ region: h.region, role: h.key!.mrk!.role, replicas: h.key!.mrk!.replicas.length > 0 }).toEqual({ region: h.region, role: 'PRIMARY', replicas: true });
     }
   }
   for (const c of ciphertexts) {
@@ -149,7 +169,7 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
       expect(Buffer.from(out.Plaintext).toString()).toBe(c.plaintext);
     }
   }
-  return { ciphertexts: ciphertexts.length, promotions, moves };
+  return { ciphertexts: ciphertexts.length, promotions, moves, deletions };
 }
 
 describe('multi-Region keys under a hostile network (seeded)', () => {

@@ -1,4 +1,4 @@
-import type { KeyState, KeyUsage, Origin, Tag } from '../model/key-record';
+import type { KeyState, KeyUsage, Origin, ReplicaListing, Tag } from '../model/key-record';
 
 /**
  * The seam between a Region's KMS and the replicator that carries multi-Region (`mrk-`) keys
@@ -35,6 +35,8 @@ export interface MrkReplicaEntry {
   region: string;
   /** CREATING until the primary has heard from the new replica; then ACTIVE. */
   status: 'CREATING' | 'ACTIVE';
+  /** Which life of the replica (absent for replicas a primary took over without a ReplicateKey of its own). */
+  listedAt?: ReplicaListing;
 }
 
 /**
@@ -86,6 +88,8 @@ export interface AckPayload {
   latestMaterial?: number;
   /** Related Regions the destination knows of that the sender did not list (see MultiRegionInfo.handBack). */
   knownReplicas?: string[];
+  /** With `gone`: the life of the replica the answered sync named (ReplicaListing). */
+  listedAt?: ReplicaListing;
   message?: string;
 }
 
@@ -94,6 +98,8 @@ export interface GonePayload {
   accountId: string;
   keyId: string;
   epoch: number;
+  /** Which life of the replica was deleted: a primary that listed the Region anew since (ReplicateKey again) ignores it. */
+  listedAt?: ReplicaListing;
 }
 
 export interface GoneReply {
@@ -106,7 +112,7 @@ export interface GoneReply {
 /** One thing this Region owes another, derived from its replicated state. */
 export type OutboxItem =
   | { kind: 'sync'; to: string; accountId: string; keyId: string; epoch: number; version: number }
-  | { kind: 'gone'; to: string; accountId: string; keyId: string; epoch: number };
+  | { kind: 'gone'; to: string; accountId: string; keyId: string; epoch: number; listedAt?: ReplicaListing };
 
 /** A sync ready to seal and send. */
 export interface SyncOut {

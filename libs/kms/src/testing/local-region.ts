@@ -107,7 +107,8 @@ export async function deliverAll(regions: Map<string, LocalRegion>, down: Readon
           if (process.env.MRK_TRACE) console.log('deliverAll', source.name, '->', dest.name, JSON.stringify({ epoch: wire.epoch, claimBy: wire.claimBy, v: wire.version, replicas: wire.replicas }), JSON.stringify(ack));
           await source.host.receiveAck(dest.name, JSON.parse(JSON.stringify(ack)));
         } else {
-          const reply = await dest.host.receiveGone(source.name, { accountId: item.accountId, keyId: item.keyId, epoch: item.epoch });
+          const { kind: _k, to: _t, ...gone } = item;
+          const reply = await dest.host.receiveGone(source.name, gone);
           await source.host.receiveGoneReply(dest.name, reply);
         }
         delivered++;

@@ -37,7 +37,7 @@ export const ReplicateKey: KmsOperation = {
       state: 'Creating',
       mrk: { ...primary.mrk!, role: 'REPLICA' },
     };
-    return { ReplicaKeyMetadata: keyMetadata(region, replica), ReplicaPolicy: policy, ReplicaTags: tags };
+    return { ReplicaKeyMetadata: keyMetadata(region, replica), ReplicaPolicy: policy, ...(input.Tags !== undefined ? { ReplicaTags: tags } : {}) };
   },
 };
 
@@ -52,8 +52,11 @@ function assertReplicable(key: KeyRecord, arn: string, region: string, me: strin
 export const applyReplicateKey: Applier<'ReplicateKey'> = (w, cmd, ctx) => {
   const key = keyForApply(w, cmd, ctx, cmd.body.keyId, 'ReplicateKey');
   assertReplicable(key, keyArn(ctx.region, key.accountId, key.keyId), cmd.body.region, ctx.region);
-  const replicas = [...key.mrk!.replicas, { region: cmd.body.region, status: 'CREATING' as const, init: cmd.body.init }];
-  const goneRegions = (key.mrk!.goneRegions ?? []).filter((r) => r !== cmd.body.region);
-  w.putKey({ ...key, mrk: { ...key.mrk!, replicas, goneRegions } });
+  const mrk = key.mrk!;
+  const version = mrk.version + 1;
+  const listedAt = { epoch: mrk.epoch, primaryRegion: mrk.primaryRegion, ...(mrk.claimBy ? { claimBy: mrk.claimBy } : {}), version };
+  const replicas = [...mrk.replicas, { region: cmd.body.region, status: 'CREATING' as const, init: cmd.body.init, listedAt }];
+  const goneRegions = (mrk.goneRegions ?? []).filter((r) => r !== cmd.body.region);
+  w.putKey({ ...key, mrk: { ...mrk, version, replicas, goneRegions } });
   return w.state.key(key.accountId, key.keyId);
 };
