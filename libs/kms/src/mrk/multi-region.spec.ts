@@ -332,4 +332,53 @@ describe('multi-Region keys (three Regions in memory)', () => {
     expect(w.at(EAST).host.pending()).toEqual([]);
     expect(w.at(EAST).state.goneReplicas.size).toBe(0);
   });
+
+  describe('regressions found in review', () => {
+    const ACC = '111122223333';
+
+    it('should ignore a late or replayed gone about an earlier life of a replica that was replicated again', async () => {
+      const w = world();
+      const id = await createMrk(w);
+      await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
+      await w.deliver();
+      await w.at(WEST).call('ScheduleKeyDeletion', { KeyId: id, PendingWindowInDays: 7 });
+      w.advance(8 * DAY);
+      w.at(WEST).runDueWork();
+      await new Promise((r) => setImmediate(r));
+      const { kind: _k, to: _t, ...gone } = w.at(WEST).host.pending().find((i) => i.kind === 'gone')! as { kind: 'gone'; to: string; accountId: string; keyId: string; epoch: number };
+      await w.at(EAST).host.receiveGone(WEST, gone); // applied; its answer is lost
+      await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
+      await w.deliver();
+      await w.at(EAST).host.receiveGone(WEST, JSON.parse(JSON.stringify(gone))); // the retry (or a replay) arrives late
+      expect(w.at(EAST).state.key(ACC, id)!.mrk!.replicas.map((r) => r.region)).toEqual([WEST]);
+      // So the replica still holds back new material, and what the primary encrypts decrypts there.
+      await w.at(EAST).call('RotateKeyOnDemand', { KeyId: id });
+      await w.deliver();
+      const { CiphertextBlob } = await w.at(EAST).call('Encrypt', { KeyId: id, Plaintext: Buffer.from('x') });
+      expect(Buffer.from((await w.at(WEST).call('Decrypt', { CiphertextBlob })).Plaintext).toString()).toBe('x');
+    });
+
+    it('should start the own deletion window of an old primary pending replica deletion when it is demoted', async () => {
+      const w = world();
+      const id = await createMrk(w);
+      await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
+      await w.deliver();
+      await w.at(EAST).call('RotateKeyOnDemand', { KeyId: id }); // us-east-1 owes a sync: it will hear 'stale'
+      await w.at(EAST).call('ScheduleKeyDeletion', { KeyId: id, PendingWindowInDays: 7 });
+      expect(await w.at(WEST).ctx.log.propose({ requestId: 'f', now: Date.now(), accountId: ACC, body: { type: 'ForcePromote', keyId: id } })).toMatchObject({ ok: true });
+      await w.deliver();
+      expect(w.at(EAST).state.key(ACC, id)).toMatchObject({ state: 'PendingDeletion', mrk: { role: 'REPLICA' } });
+      w.advance(8 * DAY);
+      expect(w.at(EAST).runDueWork()).toBe(1);
+    });
+
+    it('should refuse to promote by force a replica pending deletion (it would delete a primary with replicas)', async () => {
+      const w = world();
+      const id = await createMrk(w);
+      await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
+      await w.deliver();
+      await w.at(WEST).call('ScheduleKeyDeletion', { KeyId: id, PendingWindowInDays: 7 });
+      expect(await w.at(WEST).ctx.log.propose({ requestId: 'f', now: Date.now(), accountId: ACC, body: { type: 'ForcePromote', keyId: id } })).toMatchObject({ ok: false, code: 'KMSInvalidStateException' });
+    });
+  });
 });
