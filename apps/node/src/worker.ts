@@ -9,7 +9,7 @@ import cluster from 'node:cluster';
 import { AwsExceptionFilter } from './aws-exception.filter';
 import { batchingSender, unbatch } from './ipc-batch';
 import { loadIdentities } from './identities';
-import { loadReplicationKeys } from './replication-keys';
+import { readTrustedRegions } from '@trent/replication';
 import { NodeModule } from './node.module';
 
 /** Large enough for the biggest KMS request (a 128 KiB key policy plus tags); AWS refuses more. */
@@ -27,7 +27,8 @@ export async function runWorker(config: NodeConfig): Promise<void> {
   const first = await inbox.first();
   if (first.t !== 'snapshot') throw new Error(`expected the state snapshot first, got ${first.t}`);
   const channel = { send: batchingSender<ToPrimary>((batch) => process.connected && process.send!(batch)), onMessage: (h: (m: ToReplica) => void) => inbox.deliverTo(h) };
-  const replicationRegions = loadReplicationKeys(config)?.trustedRegions();
+  // The Region's private replication keys stay with the primary (the replicator runs there).
+  const replicationRegions = config.replication ? readTrustedRegions(config.replication.trustFile) : undefined;
   const { service: kms, log: replicaLog } = KmsService.openReplica({ region: config.region, domainKey, replicationRegions }, first.snapshot, first.status, channel);
   process.on('disconnect', () => {
     replicaLog.disconnect();

@@ -2,7 +2,7 @@ export { EnvelopeCodec, ENVELOPE_VERSION, MAX_WIRE_BYTES, SEAL_LABEL, SIGNED_LAB
 export type { EnvelopeOptions, Expected, Message, MessageKind, Outgoing, SealedMaterial } from './envelope';
 export { NatsBus, type NatsBusOptions } from './nats-bus';
 export { MRK_KEY_ID, parseAckPayload, parseGonePayload, parseGoneReply, parseSyncPayload, type Parsed } from './payload-shapes';
-export { fingerprint, generateRegionKeys, REGION_PATTERN, RegionKeys, RegionKeysError } from './region-keys';
+export { fingerprint, generateRegionKeys, readTrustedRegions, REGION_PATTERN, RegionKeys, RegionKeysError } from './region-keys';
 export type { RegionKeyFile, RegionKeyPaths, TrustedRegion, TrustEntry, TrustFile } from './region-keys';
 export { Rejections, systemClock, type Rejection, type WallClock } from './rejections';
 export { BusUnavailableError, replicationQueue, replicationSubject } from './replication-bus';

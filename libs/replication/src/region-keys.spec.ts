@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateRegionKeys, RegionKeys, RegionKeysError } from './region-keys';
+import { generateRegionKeys, readTrustedRegions, RegionKeys, RegionKeysError } from './region-keys';
 import { regionFixtures } from './testing/region-fixtures';
 
 const US = 'us-east-1';
@@ -27,6 +27,14 @@ describe(RegionKeys.name, () => {
     expect(sut.peer(EU)?.signingPublicKey.asymmetricKeyType).toBe('ed25519');
     expect(sut.peer('ap-south-1')).toBeUndefined();
     expect(sut.fingerprints()[EU]).toEqual({ sealing: expect.stringMatching(/^sha256:[0-9a-f]{16}$/), signing: expect.stringMatching(/^sha256:[0-9a-f]{16}$/) });
+  });
+
+  it('should read the trusted Regions alone, without any private key', () => {
+    const fx = regionFixtures([US, EU]);
+    const paths = write('not needed', fx.trustFile);
+    expect(readTrustedRegions(paths.trustFile)).toEqual([EU, US]);
+    writeFileSync(paths.trustFile, JSON.stringify({ regions: { moon: fx.trustFile.regions[US] } }));
+    expect(() => readTrustedRegions(paths.trustFile)).toThrow(/regions\["moon"\]: not a Region name/);
   });
 
   it('should refuse a key file that others may read', () => {

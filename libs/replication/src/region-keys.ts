@@ -73,19 +73,7 @@ export class RegionKeys {
     const sealingPrivateKey = privateKey(own, 'sealingPrivateKey', 'x25519', names.keyFile);
     const signingPrivateKey = privateKey(own, 'signingPrivateKey', 'ed25519', names.keyFile);
 
-    const trust = asObject(trustFile, names.trustFile);
-    const regions = asObject(trust.regions, `${names.trustFile}: field "regions"`);
-    const trusted = new Map<string, TrustedRegion>();
-    for (const [name, entry] of Object.entries(regions)) {
-      const where = `${names.trustFile}: regions["${name}"]`;
-      if (!REGION_PATTERN.test(name)) throw new RegionKeysError(`${where}: not a Region name (like us-east-1)`);
-      const e = asObject(entry, where);
-      trusted.set(name, {
-        sealingPublicKey: publicKey(e, 'sealingPublicKey', 'x25519', where),
-        signingPublicKey: publicKey(e, 'signingPublicKey', 'ed25519', where),
-      });
-    }
-
+    const trusted = parseTrust(trustFile, names.trustFile);
     const self = trusted.get(region);
     if (!self) throw new RegionKeysError(`${names.trustFile}: does not list this Region (${region}) from the ${names.keyFile}`);
     if (!sameKey(createPublicKey(sealingPrivateKey), self.sealingPublicKey)) {
@@ -134,6 +122,30 @@ export function generateRegionKeys(region: string): { keyFile: RegionKeyFile; tr
     keyFile: { region, sealingPrivateKey: pkcs8(sealing.privateKey), signingPrivateKey: pkcs8(signing.privateKey) },
     trustEntry: { sealingPublicKey: spki(sealing.publicKey), signingPublicKey: spki(signing.publicKey) },
   };
+}
+
+/**
+ * The Regions of a trust file, validated, without any private key: for processes that only need
+ * to know where multi-Region keys may be replicated (the node's HTTP workers).
+ */
+export function readTrustedRegions(trustFile: string): string[] {
+  return [...parseTrust(readJson(trustFile, 'trust file'), `trust file ${trustFile}`).keys()].sort();
+}
+
+function parseTrust(trustFile: unknown, name: string): Map<string, TrustedRegion> {
+  const trust = asObject(trustFile, name);
+  const regions = asObject(trust.regions, `${name}: field "regions"`);
+  const trusted = new Map<string, TrustedRegion>();
+  for (const [region, entry] of Object.entries(regions)) {
+    const where = `${name}: regions["${region}"]`;
+    if (!REGION_PATTERN.test(region)) throw new RegionKeysError(`${where}: not a Region name (like us-east-1)`);
+    const e = asObject(entry, where);
+    trusted.set(region, {
+      sealingPublicKey: publicKey(e, 'sealingPublicKey', 'x25519', where),
+      signingPublicKey: publicKey(e, 'signingPublicKey', 'ed25519', where),
+    });
+  }
+  return trusted;
 }
 
 function statOrThrow(path: string) {
