@@ -10,8 +10,10 @@ import { AckPayload, SyncPayload } from './replication-port';
 
 /*
  * The appliers of what the replicator delivers. Like every applier they are deterministic: the
- * proposer unsealed the material and wrapped it with this Region's domain key; here the (epoch,
- * version) order decides what a message changes, so a repeated or late one changes nothing.
+ * proposer unsealed the material and wrapped it with this Region's domain key. Here the order of
+ * claims to the primary role (epoch, primary Region, who made the claim), then the version within
+ * a claim, decide what a message changes; a repeated or late one changes nothing. Lives of a
+ * replica (ReplicaListing) keep messages about a deleted replica from touching a new one.
  */
 
 /** A sync from another Region: create the replica, update shared properties, or move the primary. */
