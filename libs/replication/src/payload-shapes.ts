@@ -9,6 +9,7 @@ import type {
   MrkSharedState,
   Origin,
   ReplicaListing,
+  ReplicaRef,
   SyncPayload,
   Tag,
 } from '@trent/kms';
@@ -141,7 +142,14 @@ function ackPayload(v: unknown, at: string): AckPayload {
   if (o.claimBy !== undefined) out.claimBy = region(o.claimBy, `${at}.claimBy`);
   if (o.latestMaterial !== undefined) out.latestMaterial = count(o.latestMaterial, `${at}.latestMaterial`);
   if (o.listedAt !== undefined) out.listedAt = listing(o.listedAt, `${at}.listedAt`);
-  if (o.knownReplicas !== undefined) out.knownReplicas = list(o.knownReplicas, `${at}.knownReplicas`, 32, region);
+  if (o.knownReplicas !== undefined) {
+    out.knownReplicas = list(o.knownReplicas, `${at}.knownReplicas`, 32, (r, p): ReplicaRef => {
+      const e = object(r, p);
+      const ref: ReplicaRef = { region: region(e.region, `${p}.region`) };
+      if (e.listedAt !== undefined) ref.listedAt = listing(e.listedAt, `${p}.listedAt`);
+      return ref;
+    });
+  }
   return out;
 }
 

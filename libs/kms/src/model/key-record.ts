@@ -98,9 +98,12 @@ export interface MultiRegionInfo {
    * may be older than the old primary's: without this, a replica only the old primary knew would
    * be left behind, its primary gone and nobody sending it rotations.
    */
-  handBack?: string[];
-  /** Primary only: Regions removed because they answered that they no longer hold the key; reports do not bring them back. */
-  goneRegions?: string[];
+  handBack?: ReplicaRef[];
+  /**
+   * Primary only: replicas removed because they no longer hold the key, with the life that went.
+   * A report of the same or an older life does not bring them back (a newer one does).
+   */
+  departed?: ReplicaRef[];
 }
 
 export interface ReplicaInfo {
@@ -127,6 +130,12 @@ export interface ReplicaInfo {
  * from the next (deleted, then replicated again). A message about an earlier life changes nothing:
  * a `gone` from it removes no replica, and a late sync from it creates none.
  */
+/** A related Region as one Region reports it to another: which Region, and which life of its replica if known. */
+export interface ReplicaRef {
+  region: string;
+  listedAt?: ReplicaListing;
+}
+
 export interface ReplicaListing {
   epoch: number;
   primaryRegion: string;

@@ -1,7 +1,7 @@
 import { Errors } from '../errors/kms-errors';
 import { keyArn } from '../model/arn';
 import { defaultKeyPolicy } from '../model/default-policy';
-import { KeyMaterialVersion, KeyRecord, MultiRegionInfo, ReplicaInfo } from '../model/key-record';
+import { KeyMaterialVersion, KeyRecord, MultiRegionInfo, ReplicaInfo, ReplicaListing, ReplicaRef } from '../model/key-record';
 import { DAY_MS } from '../operations/shared/operation';
 import { Applier } from '../state/kms-state-machine';
 import { StateWriter } from '../state/kms-state';
@@ -85,10 +85,8 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
     // A handover that names this Region under the claim it already holds (it was promoted by force
     // meanwhile): the sender's replica list may know Regions this one does not.
     if (payload.primaryRegion === me && local.mrk.role === 'PRIMARY') {
-      const adopted = adoptable(local.mrk, payload.replicas.map((r) => r.region), me);
-      if (adopted.length > 0) {
-        w.putKey({ ...local, mrk: { ...local.mrk, replicas: [...local.mrk.replicas, ...adopted.map((region) => ({ region, status: 'ACTIVE' as const }))] } });
-      }
+      const adopted = adoptable(local.mrk, payload.replicas.map(refOf), me);
+      if (adopted.length > 0) w.putKey({ ...local, mrk: { ...local.mrk, replicas: [...local.mrk.replicas, ...adopted.map(asActiveReplica)] } });
     }
     return answer('duplicate', w.state.key(local.accountId, local.keyId));
   }
@@ -119,7 +117,7 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
     // it) stay replicas under the new claim.
     const carried = [
       ...(becoming ? [] : local.mrk.replicas.map(({ region, status, init, listedAt }) => ({ region, status, ...(init ? { init } : {}), ...(listedAt ? { listedAt } : {}) }))),
-      ...(local.mrk.handBack ?? []).map((region) => ({ region, status: 'ACTIVE' as const })),
+      ...(local.mrk.handBack ?? []).map(({ region, listedAt }) => ({ region, status: 'ACTIVE' as const, ...(listedAt ? { listedAt } : {}) })),
     ].filter((r, i, all) => r.region !== me && r.region !== from && !listed.some((x) => x.region === r.region) && all.findIndex((x) => x.region === r.region) === i);
     next = {
       ...next,
@@ -139,7 +137,7 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
     const demoted = local.mrk.role === 'PRIMARY';
     // Under a new claim, every related Region this key knew of and the new primary does not list
     // is reported back until listed (MultiRegionInfo.handBack).
-    const known = order > 0 ? [...local.mrk.replicas.map((r) => r.region), local.mrk.primaryRegion] : [];
+    const known: ReplicaRef[] = order > 0 ? [...local.mrk.replicas.map(refOf), { region: local.mrk.primaryRegion }] : [];
     const handBack = unlisted([...(local.mrk.handBack ?? []), ...known], payload, me);
     next = { ...endUpdating(next), mrk: { ...replicaInfo(payload), ...(handBack.length > 0 ? { handBack } : {}) } };
     if (local.state === 'Creating' && entry?.status === 'ACTIVE') next.state = 'Enabled';
@@ -190,8 +188,8 @@ export function afterAck(key: KeyRecord, from: string, ack: AckPayload, now: num
     // own numbering, which meant nothing under the other claim.
     const stepped = endUpdating(key);
     const winner = ack.primaryRegion ?? from;
-    const handBack = [...new Set([...(mrk.handBack ?? []), ...mrk.replicas.map((r) => r.region)])].filter((r) => r !== me && r !== winner);
-    const { goneRegions: _g, claimBy: _c, ...rest } = stepped.mrk!;
+    const handBack = newestPerRegion([...(mrk.handBack ?? []), ...mrk.replicas.map(refOf)]).filter((r) => r.region !== me && r.region !== winner);
+    const { departed: _d, claimBy: _c, ...rest } = stepped.mrk!;
     // A primary waiting for its replicas to go waits no more: as a replica, its own window runs.
     const state = stepped.state === 'PendingReplicaDeletion' ? { state: 'PendingDeletion' as const, deletionDate: now + (key.pendingWindowDays ?? 30) * DAY_MS } : {};
     // The winner's claim with version 0: whatever it sends next is newer.
@@ -218,7 +216,7 @@ export function afterAck(key: KeyRecord, from: string, ack: AckPayload, now: num
   if (JSON.stringify(updated) === JSON.stringify(replica) && key.state !== 'Updating' && adopted.length === 0) return key;
   let next = withReplica(key, updated);
   // Replicas another Region knew of and this primary did not: they get its syncs from now on.
-  if (adopted.length > 0) next = { ...next, mrk: { ...next.mrk!, replicas: [...next.mrk!.replicas, ...adopted.map((region) => ({ region, status: 'ACTIVE' as const }))] } };
+  if (adopted.length > 0) next = { ...next, mrk: { ...next.mrk!, replicas: [...next.mrk!.replicas, ...adopted.map(asActiveReplica)] } };
   // A new primary leaves Updating once a replica confirmed its epoch.
   return key.state === 'Updating' ? endUpdating(next) : next;
 }
@@ -229,9 +227,10 @@ function withReplica(key: KeyRecord, replica: ReplicaInfo): KeyRecord {
 
 /** The primary stops listing a replica; the last one gone starts a PendingReplicaDeletion primary's waiting period. */
 function withoutReplica(key: KeyRecord, region: string, now: number): KeyRecord {
+  const removed = key.mrk!.replicas.find((r) => r.region === region);
   const replicas = key.mrk!.replicas.filter((r) => r.region !== region);
-  const goneRegions = [...new Set([...(key.mrk!.goneRegions ?? []), region])];
-  const next: KeyRecord = { ...key, mrk: { ...key.mrk!, replicas, goneRegions } };
+  const departed = newestPerRegion([...(key.mrk!.departed ?? []), ...(removed ? [refOf(removed)] : [])]);
+  const next: KeyRecord = { ...key, mrk: { ...key.mrk!, replicas, departed } };
   // A new primary waits for a replica to confirm its epoch; with none left there is nobody to wait for.
   if (key.state === 'Updating' && replicas.length === 0) return endUpdating(next);
   if (key.state === 'PendingReplicaDeletion' && replicas.length === 0) {
@@ -280,7 +279,7 @@ export const applyForcePromote: Applier<'ForcePromote'> = (w, cmd, ctx) => {
   const others = [
     ...key.mrk.replicas.filter((r) => r.region !== ctx.region && r.region !== previous).map(({ region, status, listedAt }) => ({ region, status, ...(listedAt ? { listedAt } : {}) })),
     // Replicas this Region knows of that the old primary did not list to it (MultiRegionInfo.handBack).
-    ...(key.mrk.handBack ?? []).map((region) => ({ region, status: 'ACTIVE' as const })),
+    ...(key.mrk.handBack ?? []).map(asActiveReplica),
   ].filter((r, i, all) => r.region !== ctx.region && r.region !== previous && all.findIndex((x) => x.region === r.region) === i);
   const restored = endUpdating(key);
   const mrk: MultiRegionInfo = {
@@ -296,15 +295,35 @@ export const applyForcePromote: Applier<'ForcePromote'> = (w, cmd, ctx) => {
   return { keyId: key.keyId, region: ctx.region, primaryRegion: ctx.region, epoch: mrk.epoch, previousPrimaryRegion: previous };
 };
 
-/** Regions a primary should start syncing: named by another Region, not listed yet, not known to be gone. */
-function adoptable(mrk: MultiRegionInfo, regions: string[], me: string): string[] {
-  return [...new Set(regions)].filter((r) => r !== me && !mrk.replicas.some((x) => x.region === r) && !(mrk.goneRegions ?? []).includes(r));
+/**
+ * Replicas a primary should start syncing: named by another Region, not listed yet, and not a
+ * life this primary already saw go (a report of it again would bring it back for ever).
+ */
+function adoptable(mrk: MultiRegionInfo, refs: ReplicaRef[], me: string): ReplicaRef[] {
+  return newestPerRegion(refs).filter((r) => {
+    if (r.region === me || mrk.replicas.some((x) => x.region === r.region)) return false;
+    const gone = mrk.departed?.find((d) => d.region === r.region);
+    return !gone || compareListings(r.listedAt, gone.listedAt) > 0;
+  });
 }
 
-/** Regions in `regions` that the payload does not list (nor are its primary or this Region). */
-function unlisted(regions: string[], payload: SyncPayload, me: string): string[] {
-  return [...new Set(regions)].filter((r) => r !== me && r !== payload.primaryRegion && !payload.replicas.some((x) => x.region === r));
+/** Related Regions in `refs` that the payload does not list (nor are its primary or this Region). */
+function unlisted(refs: ReplicaRef[], payload: SyncPayload, me: string): ReplicaRef[] {
+  return newestPerRegion(refs).filter((r) => r.region !== me && r.region !== payload.primaryRegion && !payload.replicas.some((x) => x.region === r.region));
 }
+
+/** One reference per Region, the newest life known. */
+function newestPerRegion(refs: ReplicaRef[]): ReplicaRef[] {
+  const out = new Map<string, ReplicaRef>();
+  for (const r of refs) {
+    const had = out.get(r.region);
+    if (!had || compareListings(r.listedAt, had.listedAt) > 0) out.set(r.region, r);
+  }
+  return [...out.values()];
+}
+
+const refOf = ({ region, listedAt }: { region: string; listedAt?: ReplicaListing }): ReplicaRef => ({ region, ...(listedAt ? { listedAt } : {}) });
+const asActiveReplica = ({ region, listedAt }: ReplicaRef): ReplicaInfo => ({ region, status: 'ACTIVE', ...(listedAt ? { listedAt } : {}) });
 
 function replicaInfo(payload: SyncPayload): MultiRegionInfo {
   return {

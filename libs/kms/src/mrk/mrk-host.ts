@@ -77,7 +77,7 @@ export class MrkReplicationHost implements ReplicationHost {
 
   async receiveAck(from: string, received: AckPayload): Promise<void> {
     const { knownReplicas, ...rest } = received;
-    const known = (knownReplicas ?? []).filter((r) => this.trusts(r));
+    const known = (knownReplicas ?? []).filter((r) => this.trusts(r.region));
     const ack: AckPayload = known.length > 0 ? { ...rest, knownReplicas: known } : rest;
     const key = this.ctx.state.key(ack.accountId, ack.keyId);
     // Most answers confirm what is already recorded: only a change costs a log entry.

@@ -1,4 +1,4 @@
-import type { KeyState, KeyUsage, Origin, ReplicaListing, Tag } from '../model/key-record';
+import type { KeyState, KeyUsage, Origin, ReplicaListing, ReplicaRef, Tag } from '../model/key-record';
 
 /**
  * The seam between a Region's KMS and the replicator that carries multi-Region (`mrk-`) keys
@@ -87,7 +87,7 @@ export interface AckPayload {
   /** Highest backing-key version the destination holds (the primary activates new material once every replica has it). */
   latestMaterial?: number;
   /** Related Regions the destination knows of that the sender did not list (see MultiRegionInfo.handBack). */
-  knownReplicas?: string[];
+  knownReplicas?: ReplicaRef[];
   /** With `gone`: the life of the replica the answered sync named (ReplicaListing). */
   listedAt?: ReplicaListing;
   message?: string;

@@ -56,7 +56,7 @@ export const applyReplicateKey: Applier<'ReplicateKey'> = (w, cmd, ctx) => {
   const version = mrk.version + 1;
   const listedAt = { epoch: mrk.epoch, primaryRegion: mrk.primaryRegion, ...(mrk.claimBy ? { claimBy: mrk.claimBy } : {}), version };
   const replicas = [...mrk.replicas, { region: cmd.body.region, status: 'CREATING' as const, init: cmd.body.init, listedAt }];
-  const goneRegions = (mrk.goneRegions ?? []).filter((r) => r !== cmd.body.region);
-  w.putKey({ ...key, mrk: { ...mrk, version, replicas, goneRegions } });
+  const departed = (mrk.departed ?? []).filter((r) => r.region !== cmd.body.region);
+  w.putKey({ ...key, mrk: { ...mrk, version, replicas, departed } });
   return w.state.key(key.accountId, key.keyId);
 };
