@@ -46,10 +46,14 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
     if (payload.primaryRegion === me || entry?.status !== 'CREATING' || replayed) {
       // Remember the newest claim answered, so an older one arriving late cannot create the key.
       // Not a handover to this Region: refused here, that claim never takes effect anywhere.
-      if (payload.primaryRegion !== me && (!tomb || compareClaims(payload, tomb) > 0)) {
-        // The newest claim, and the newest life of the replica known to be gone (never forgotten).
-        const listedAt = compareListings(entry?.listedAt, tomb?.listedAt) > 0 ? entry?.listedAt : tomb?.listedAt;
-        w.putGoneReplica({ accountId: payload.accountId, keyId: payload.keyId, primaryRegion: payload.primaryRegion, epoch: payload.epoch, ...(payload.claimBy ? { claimBy: payload.claimBy } : {}), ...(listedAt ? { listedAt } : {}), told: true });
+      // The newest claim, and the newest life of the replica answered 'gone' (never forgotten: the
+      // primary drops that life on this answer, so a late message of it must not create it here).
+      const newerClaim = !tomb || compareClaims(payload, tomb) > 0;
+      const newerLife = compareListings(entry?.listedAt, tomb?.listedAt) > 0;
+      if (payload.primaryRegion !== me && (newerClaim || newerLife)) {
+        const claim = newerClaim ? { primaryRegion: payload.primaryRegion, epoch: payload.epoch, ...(payload.claimBy ? { claimBy: payload.claimBy } : {}) } : { primaryRegion: tomb!.primaryRegion, epoch: tomb!.epoch, ...(tomb!.claimBy ? { claimBy: tomb!.claimBy } : {}) };
+        const listedAt = newerLife ? entry?.listedAt : tomb?.listedAt;
+        w.putGoneReplica({ accountId: payload.accountId, keyId: payload.keyId, ...claim, ...(listedAt ? { listedAt } : {}), told: true });
       }
       // It names the life of the replica the sync was about, so the primary can tell it from one listed since.
       return { ...answer('gone', undefined), ...(entry?.listedAt ? { listedAt: entry.listedAt } : {}) };

@@ -47,6 +47,7 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
   let moves = 0;
   let deletions = 0;
   const call = async (region: string, op: string, input: Record<string, unknown>) => {
+    trace('op', op, region, String(input.KeyId ?? '').slice(4, 8), JSON.stringify(input.ReplicaRegion ?? input.PrimaryRegion ?? ''));
     try {
       return await at(region).call(op, input);
     } catch (e) {
@@ -62,7 +63,7 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
     if (down.has(m.to)) return;
     if (m.kind === 'sync') trace('sync', m.from, '->', m.to, m.payload.keyId.slice(4, 8), m.payload.epoch, m.payload.primaryRegion, 'v', m.payload.version, m.payload.replicas);
     if (m.kind === 'gone') trace('gone', m.from, '->', m.to, m.gone.keyId.slice(4, 8), m.gone);
-    if (m.kind === 'ack') trace('  ack', m.from, '->', m.to, m.ack.keyId.slice(4, 8), m.ack.outcome, m.ack.epoch, m.ack.primaryRegion, 'v', m.ack.version, m.ack.knownReplicas ?? '');
+    if (m.kind === 'ack') trace('  ack', m.from, '->', m.to, m.ack.keyId.slice(4, 8), m.ack.outcome, m.ack.epoch, m.ack.primaryRegion, 'v', m.ack.version, m.ack.knownReplicas ?? '', m.ack.listedAt ?? '');
     const dest = at(m.to).host;
     if (m.kind === 'sync') {
       const material = m.material.map((p) => ({ version: p.version, plaintext: Buffer.from(p.plaintext) }));
@@ -119,6 +120,7 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
       if (await call(r, 'UpdatePrimaryRegion', { KeyId: keyId, PrimaryRegion: pick(REGIONS) })) moves++;
     } else if (x < 0.95) {
       const result = await at(r).ctx.log.propose({ requestId: `force-${seed}-${step}`, now, accountId: ACCOUNT, body: { type: 'ForcePromote', keyId: keyId! } });
+      trace('op ForcePromote', r, keyId!.slice(4, 8), result.ok);
       if (result.ok) promotions++;
     } else if (x < 0.965) {
       await call(r, rnd() < 0.5 ? 'DisableKey' : 'EnableKey', { KeyId: keyId });
@@ -131,6 +133,7 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
       // Time passes: deletions whose window ended happen (a deleted replica tells its primary).
       now += 8 * 86_400_000;
       for (const region of REGIONS) if (!down.has(region)) at(region).runDueWork();
+      trace('op time+8d; deleted now:', REGIONS.map((region) => `${region}:${keys.filter((k) => !at(region).state.key(ACCOUNT, k)).map((k) => k.slice(4, 8)).join(',')}`).join(' '));
       await new Promise((resolve) => setImmediate(resolve));
       deletions++;
     } else {
@@ -194,5 +197,5 @@ describe('multi-Region keys under a hostile network (seeded)', () => {
       expect(moves).toBeGreaterThan(SEEDS.length / 20);
     }
     if (process.env.MRK_DUMP) console.log({ ciphertexts, promotions, moves });
-  }, 120_000);
+  }, Math.max(120_000, (SEEDS.length * STEPS) / 20));
 });
