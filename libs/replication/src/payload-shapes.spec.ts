@@ -27,7 +27,7 @@ const sync: Required<SyncPayload> = {
   init: { description: 'd', policy: '{}', tags: [{ TagKey: 'k', TagValue: 'v' }] },
 };
 const ack: Required<AckPayload> = { ...KEY, epoch: 2, version: 7, outcome: 'applied', keyState: 'Enabled', primaryRegion: 'us-east-1', claimBy: 'eu-west-1', latestMaterial: 3, knownReplicas: [{ region: 'ap-southeast-2', listedAt: LISTING }], listedAt: LISTING, message: 'm' };
-const gone: Required<GonePayload> = { ...KEY, epoch: 2, listedAt: LISTING };
+const gone: Required<GonePayload> = { ...KEY, epoch: 2, listedAt: LISTING, knownReplicas: [{ region: 'ap-southeast-2' }] };
 const reply: Required<GoneReply> = { ...KEY, removed: true };
 
 describe('payload shapes', () => {

@@ -142,14 +142,7 @@ function ackPayload(v: unknown, at: string): AckPayload {
   if (o.claimBy !== undefined) out.claimBy = region(o.claimBy, `${at}.claimBy`);
   if (o.latestMaterial !== undefined) out.latestMaterial = count(o.latestMaterial, `${at}.latestMaterial`);
   if (o.listedAt !== undefined) out.listedAt = listing(o.listedAt, `${at}.listedAt`);
-  if (o.knownReplicas !== undefined) {
-    out.knownReplicas = list(o.knownReplicas, `${at}.knownReplicas`, 32, (r, p): ReplicaRef => {
-      const e = object(r, p);
-      const ref: ReplicaRef = { region: region(e.region, `${p}.region`) };
-      if (e.listedAt !== undefined) ref.listedAt = listing(e.listedAt, `${p}.listedAt`);
-      return ref;
-    });
-  }
+  if (o.knownReplicas !== undefined) out.knownReplicas = replicaRefs(o.knownReplicas, `${at}.knownReplicas`);
   return out;
 }
 
@@ -157,12 +150,22 @@ function gonePayload(v: unknown, at: string): GonePayload {
   const o = object(v, at);
   const out: GonePayload = { ...keyRef(o, at), epoch: count(o.epoch, `${at}.epoch`) };
   if (o.listedAt !== undefined) out.listedAt = listing(o.listedAt, `${at}.listedAt`);
+  if (o.knownReplicas !== undefined) out.knownReplicas = replicaRefs(o.knownReplicas, `${at}.knownReplicas`);
   return out;
 }
 
 function goneReply(v: unknown, at: string): GoneReply {
   const o = object(v, at);
   return { ...keyRef(o, at), removed: bool(o.removed, `${at}.removed`) };
+}
+
+function replicaRefs(v: unknown, at: string): ReplicaRef[] {
+  return list(v, at, 32, (r, p): ReplicaRef => {
+    const e = object(r, p);
+    const ref: ReplicaRef = { region: region(e.region, `${p}.region`) };
+    if (e.listedAt !== undefined) ref.listedAt = listing(e.listedAt, `${p}.listedAt`);
+    return ref;
+  });
 }
 
 function listing(v: unknown, at: string): ReplicaListing {

@@ -247,7 +247,7 @@ export class Replicator {
   }
 
   private async exchangeGone(item: Extract<OutboxItem, { kind: 'gone' }>): Promise<void> {
-    const body: GonePayload = { accountId: item.accountId, keyId: item.keyId, epoch: item.epoch, ...(item.listedAt ? { listedAt: item.listedAt } : {}) };
+    const { kind: _kind, to: _to, ...body } = item satisfies GonePayload & { kind: 'gone'; to: string };
     const { id, bytes } = this.codec.seal({ kind: 'gone', to: item.to, body });
     const reply = this.verifyReply(await this.bus.request(item.to, bytes, this.retry.requestTimeoutMs), id, item.to, 'gone-reply');
     const answer = parseGoneReply(reply.body);

@@ -157,6 +157,8 @@ export interface GoneReplicaRecord {
   claimBy?: string;
   /** Which life of the replica was deleted. */
   listedAt?: ReplicaListing;
+  /** What the deleted replica still had to report (MultiRegionInfo.handBack): told with the `gone`, so it is not lost with the key. */
+  handBack?: ReplicaRef[];
   /** The primary confirmed it no longer lists this Region. */
   told?: boolean;
 }

@@ -244,12 +244,17 @@ function withoutReplica(key: KeyRecord, region: string, now: number): KeyRecord 
 }
 
 /** A replica in `from` was deleted. Answered `removed` whether or not this Region listed it: nothing here lists it afterwards. */
-export const applyMrkGone: Applier<'MrkGone'> = (w, cmd) => {
+export const applyMrkGone: Applier<'MrkGone'> = (w, cmd, ctx) => {
   const { from, gone } = cmd.body;
   const key = w.state.key(gone.accountId, gone.keyId);
-  const replica = key && isPrimary(key) ? key.mrk!.replicas.find((r) => r.region === from) : undefined;
+  if (!key || !isPrimary(key)) return { accountId: gone.accountId, keyId: gone.keyId, removed: true };
+  const replica = key.mrk!.replicas.find((r) => r.region === from);
   // A `gone` about an earlier life of the replica (deleted, replicated again since) removes nothing.
-  if (replica && compareListings(gone.listedAt, replica.listedAt) >= 0) w.putKey(withoutReplica(key!, from, cmd.now));
+  let next = replica && compareListings(gone.listedAt, replica.listedAt) >= 0 ? withoutReplica(key, from, cmd.now) : key;
+  // What the deleted replica knew of and this primary did not, it hands over now.
+  const adopted = adoptable(next.mrk!, gone.knownReplicas ?? [], ctx.region);
+  if (adopted.length > 0) next = { ...next, mrk: { ...next.mrk!, replicas: [...next.mrk!.replicas, ...adopted.map(asActiveReplica)] } };
+  if (next !== key) w.putKey(next);
   return { accountId: gone.accountId, keyId: gone.keyId, removed: true };
 };
 
@@ -262,7 +267,8 @@ export const applyMrkGoneDone: Applier<'MrkGoneDone'> = (w, cmd) => {
 export function rememberGoneReplica(w: StateWriter, key: KeyRecord, me: string): void {
   if (key.mrk?.role !== 'REPLICA') return;
   const listedAt = key.mrk.replicas.find((r) => r.region === me)?.listedAt;
-  w.putGoneReplica({ accountId: key.accountId, keyId: key.keyId, primaryRegion: key.mrk.primaryRegion, epoch: key.mrk.epoch, ...(key.mrk.claimBy ? { claimBy: key.mrk.claimBy } : {}), ...(listedAt ? { listedAt } : {}) });
+  const handBack = key.mrk.handBack?.length ? { handBack: key.mrk.handBack } : {};
+  w.putGoneReplica({ accountId: key.accountId, keyId: key.keyId, primaryRegion: key.mrk.primaryRegion, epoch: key.mrk.epoch, ...(key.mrk.claimBy ? { claimBy: key.mrk.claimBy } : {}), ...(listedAt ? { listedAt } : {}), ...handBack });
 }
 
 /**

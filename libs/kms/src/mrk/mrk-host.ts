@@ -47,7 +47,7 @@ export class MrkReplicationHost implements ReplicationHost {
     }
     for (const gone of this.ctx.state.goneReplicas.values()) {
       if (gone.told) continue;
-      items.push({ kind: 'gone', to: gone.primaryRegion, accountId: gone.accountId, keyId: gone.keyId, epoch: gone.epoch, ...(gone.listedAt ? { listedAt: gone.listedAt } : {}) });
+      items.push({ kind: 'gone', to: gone.primaryRegion, accountId: gone.accountId, keyId: gone.keyId, epoch: gone.epoch, ...(gone.listedAt ? { listedAt: gone.listedAt } : {}), ...(gone.handBack ? { knownReplicas: gone.handBack } : {}) });
     }
     return items;
   }
@@ -85,7 +85,10 @@ export class MrkReplicationHost implements ReplicationHost {
     await this.propose('mrk-ack', ack.accountId, { type: 'MrkAck', from, ack });
   }
 
-  async receiveGone(from: string, gone: GonePayload): Promise<GoneReply> {
+  async receiveGone(from: string, received: GonePayload): Promise<GoneReply> {
+    const { knownReplicas, ...rest } = received;
+    const known = (knownReplicas ?? []).filter((r) => this.trusts(r.region));
+    const gone: GonePayload = known.length > 0 ? { ...rest, knownReplicas: known } : rest;
     return this.propose('mrk-gone', gone.accountId, { type: 'MrkGone', from, gone });
   }
 

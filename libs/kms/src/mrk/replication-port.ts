@@ -100,6 +100,8 @@ export interface GonePayload {
   epoch: number;
   /** Which life of the replica was deleted: a primary that listed the Region anew since (ReplicateKey again) ignores it. */
   listedAt?: ReplicaListing;
+  /** Related Regions the deleted replica knew of and the primary did not list (MultiRegionInfo.handBack). */
+  knownReplicas?: ReplicaRef[];
 }
 
 export interface GoneReply {
@@ -112,7 +114,7 @@ export interface GoneReply {
 /** One thing this Region owes another, derived from its replicated state. */
 export type OutboxItem =
   | { kind: 'sync'; to: string; accountId: string; keyId: string; epoch: number; version: number }
-  | { kind: 'gone'; to: string; accountId: string; keyId: string; epoch: number; listedAt?: ReplicaListing };
+  | { kind: 'gone'; to: string; accountId: string; keyId: string; epoch: number; listedAt?: ReplicaListing; knownReplicas?: ReplicaRef[] };
 
 /** A sync ready to seal and send. */
 export interface SyncOut {
