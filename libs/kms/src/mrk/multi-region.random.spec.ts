@@ -1,3 +1,4 @@
+import { seededRandom } from '@trent/crypto';
 import { KmsError } from '@trent/protocol';
 import { AckPayload, GonePayload, GoneReply, PlainMaterial, SyncPayload } from './replication-port';
 import { deliverAll, LocalRegion, TEST_CALLER } from '../testing/local-region';
@@ -22,15 +23,10 @@ type Wire =
   | { kind: 'gone'; from: string; to: string; gone: GonePayload }
   | { kind: 'gone-reply'; from: string; to: string; reply: GoneReply };
 
+/** Uniform in [0, 1), replayable from the seed. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const source = seededRandom(seed);
+  return () => source.bytes(4).readUInt32LE(0) / 2 ** 32;
 }
 
 async function run(seed: number): Promise<{ ciphertexts: number; promotions: number; moves: number; deletions: number }> {
