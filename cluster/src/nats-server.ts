@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { requestJson } from './http-json';
-import { readLogTail } from './log-tail';
-import type { NodeExit, NodeSignal } from './node-process';
 import { dataLayout } from './paths';
 import { isPortFree } from './ports';
+import { SupervisedProcess } from './supervised-process';
 import type { NatsSpec, Topology } from './topology';
 
 /** Debian's package puts it in /usr/sbin, which a non-root PATH often lacks. */
@@ -84,87 +82,31 @@ export interface NatsGateways {
 
 /**
  * A Region's nats-server as a child process, in its own process group like the nodes, logging to
- * `<data>/logs/nats-<region>.log`. It can be stopped and started again on the same ports.
+ * `<data>/logs/nats-<region>.log`. It can be stopped and started again on the same ports; on the
+ * SIGTERM of {@link SupervisedProcess.stop} nats-server closes its connections and exits.
  */
-export class NatsProcess {
+export class NatsProcess extends SupervisedProcess {
   readonly url: string;
-  readonly logFile: string;
   readonly confFile: string;
-  private child: ChildProcess | undefined;
-  private exitInfo: NodeExit | undefined;
-  private exitPromise: Promise<NodeExit> | undefined;
-  private logStart = 0;
-  private stopped = false;
 
   constructor(readonly options: NatsProcessOptions) {
+    super(dataLayout.natsLog(options.dataDir, options.region));
     this.url = natsUrl(options.host, options.nats.port);
-    this.logFile = dataLayout.natsLog(options.dataDir, options.region);
     this.confFile = dataLayout.natsConfig(options.dataDir, options.region);
   }
 
-  get name(): string {
+  override get name(): string {
     return `${this.options.region} nats-server`;
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  get exited(): NodeExit | undefined {
-    return this.exitInfo;
-  }
-
-  get running(): boolean {
-    return this.child !== undefined && this.exitInfo === undefined;
-  }
-
-  get paused(): boolean {
-    return this.running && this.stopped;
-  }
-
-  whenExited(): Promise<NodeExit> {
-    if (!this.exitPromise) return Promise.resolve(this.exitInfo ?? { code: null, signal: null });
-    return this.exitPromise;
   }
 
   /** Writes the config and spawns nats-server; again after an exit, never while it runs. */
   start(topology: Topology): void {
-    if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
+    this.assertNotRunning();
     const { dataDir, region, program } = this.options;
     mkdirSync(dataLayout.regionDir(dataDir, region), { recursive: true });
     mkdirSync(dataLayout.logsDir(dataDir), { recursive: true });
     writeFileSync(this.confFile, natsConfig(topology, region));
-    this.exitInfo = undefined;
-    this.stopped = false;
-    const log = openSync(this.logFile, 'a');
-    try {
-      this.logStart = fstatSync(log).size;
-      this.child = spawn(program, ['-c', this.confFile], { stdio: ['ignore', log, log], detached: true });
-    } finally {
-      closeSync(log);
-    }
-    const child = this.child;
-    this.exitPromise = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
-        resolve(this.exitInfo);
-      });
-      child.once('error', () => {
-        this.exitInfo ??= { code: null, signal: null };
-        resolve(this.exitInfo);
-      });
-    });
-  }
-
-  send(signal: NodeSignal): void {
-    if (!this.running) return;
-    this.signal(signal);
-    if (signal === 'SIGSTOP') this.stopped = true;
-    if (signal === 'SIGCONT') this.stopped = false;
-    if (signal === 'SIGTERM' && this.stopped) {
-      this.signal('SIGCONT');
-      this.stopped = false;
-    }
+    this.spawnLogged(program, ['-c', this.confFile]);
   }
 
   /** Whether its client port accepts connections (a port that cannot be bound is taken). */
@@ -175,34 +117,6 @@ export class NatsProcess {
   /** Its gateway connections, from the monitoring endpoint; undefined when that does not answer. */
   gateways(timeoutMs = 500): Promise<NatsGateways | undefined> {
     return probeNatsGateways(this.options.host, this.options.nats.monitorPort, timeoutMs);
-  }
-
-  /** SIGTERM (nats-server closes its connections and exits), then SIGKILL after `graceMs`. */
-  async stop(graceMs: number): Promise<NodeExit> {
-    if (!this.child || this.exitInfo) return this.whenExited();
-    this.send('SIGTERM');
-    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
-    try {
-      return await this.whenExited();
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  kill(): void {
-    if (this.child && !this.exitInfo) this.signal('SIGKILL');
-  }
-
-  logTail(lines = 20): string {
-    return readLogTail(this.logFile, this.logStart, lines);
-  }
-
-  private signal(signal: NodeJS.Signals): void {
-    try {
-      this.child?.kill(signal);
-    } catch {
-      // Already gone.
-    }
   }
 }
 
