@@ -35,7 +35,7 @@ import { formatNodeName, parseNodeName } from './node-name';
 import { findNatsServer, NatsProcess } from './nats-server';
 import { NodeProcess, type NodeExit, type NodeSignal } from './node-process';
 import { dataLayout, displayPath, nodeEntryPoint } from './paths';
-import { busyPorts } from './ports';
+import { busyPorts, busyPortsAfter } from './ports';
 import { prepareReplicationKeys } from './replication-keys';
 import { MAX_NODES_PER_REGION, natsPortsOf, portsOf, topologyWarnings, type Topology } from './topology';
 
@@ -84,6 +84,8 @@ const ADD_TIMEOUT_MS = 90_000;
 const REMOVE_TIMEOUT_MS = 30_000;
 /** How long a membership change waits for the Region to name a leader before it is refused. */
 const LEADER_WAIT_MS = 5_000;
+/** How long a start waits for the ports of processes killed a moment ago to be let go. */
+const PORT_RELEASE_WAIT_MS = 3_000;
 /** How far above a Region's last port the supervisor looks for a free pair for a new node. */
 const PORT_SEARCH = 200;
 
@@ -506,7 +508,7 @@ export class Launcher implements ClusterControl {
       throw new ControlError(409, `${node.name} is already running (pid ${node.pid}${node.paused ? ', paused' : ''})`);
     }
     const { host } = this.options.topology;
-    const busy = await busyPorts(host, [node.options.port, node.options.raftPort]);
+    const busy = await busyPortsAfter(host, [node.options.port, node.options.raftPort], PORT_RELEASE_WAIT_MS);
     if (busy.length > 0) throw new ControlError(409, `${node.name} cannot start: port ${busy.join(', ')} on ${host} is in use`);
 
     this.spawn(node);
@@ -585,7 +587,7 @@ export class Launcher implements ClusterControl {
         throw new ControlError(409, `${region} is already running (its nats-server and ${members.length} node${members.length > 1 ? 's' : ''}); \`trent status\` shows them`);
       }
       const ports = [...(nats.running ? [] : natsPortsOf(nats.options.nats)), ...down.flatMap((node) => [node.options.port, node.options.raftPort])];
-      const busy = await busyPorts(host, ports);
+      const busy = await busyPortsAfter(host, ports, PORT_RELEASE_WAIT_MS);
       if (busy.length > 0) throw new ControlError(409, `${region} cannot start: port${busy.length > 1 ? 's' : ''} ${busy.join(', ')} on ${host} in use`);
 
       const startedNow = new Set<NodeProcess | NatsProcess>();

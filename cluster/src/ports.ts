@@ -14,3 +14,16 @@ export async function busyPorts(host: string, ports: readonly number[]): Promise
   const free = await Promise.all(ports.map((port) => isPortFree(host, port)));
   return ports.filter((_, index) => !free[index]);
 }
+
+/**
+ * The ports among `ports` still taken after up to `waitMs`. A node killed a moment ago may still
+ * hold its port through its HTTP workers, which exit only once they notice their primary is gone.
+ */
+export async function busyPortsAfter(host: string, ports: readonly number[], waitMs: number, pollMs = 100): Promise<number[]> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const busy = await busyPorts(host, ports);
+    if (busy.length === 0 || Date.now() >= deadline) return busy;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
