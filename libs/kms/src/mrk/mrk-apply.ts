@@ -84,7 +84,22 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
   }
   if (!local.mrk) return answer('refused', local, `${payload.keyId} is not a multi-Region key in ${me}`);
   const order = compareClaims(payload, local.mrk);
-  if (order < 0) return answer('stale', local);
+  if (order < 0) {
+    // A primary under an older claim: it steps down on this answer, and must then hear from the
+    // newer primary, which may not list it. This Region makes it known: a primary lists it, a
+    // replica reports it (handBack). Its old claim marks which life of it this is.
+    if (payload.primaryRegion === from) {
+      const ref: ReplicaRef = { region: from, listedAt: { epoch: payload.epoch, primaryRegion: from, ...(payload.claimBy ? { claimBy: payload.claimBy } : {}), version: payload.version } };
+      const mrk = local.mrk;
+      if (mrk.role === 'PRIMARY') {
+        const adopted = adoptable(mrk, [ref], me);
+        if (adopted.length > 0) w.putKey({ ...local, mrk: { ...mrk, replicas: [...mrk.replicas, ...adopted.map(asActiveReplica)] } });
+      } else if (from !== mrk.primaryRegion && !mrk.replicas.some((r) => r.region === from)) {
+        w.putKey({ ...local, mrk: { ...mrk, handBack: newestPerRegion([...(mrk.handBack ?? []), ref]) } });
+      }
+    }
+    return answer('stale', w.state.key(local.accountId, local.keyId));
+  }
   if (order === 0 && payload.version <= local.mrk.version) {
     // A handover that names this Region under the claim it already holds (it was promoted by force
     // meanwhile): the sender's replica list may know Regions this one does not.
