@@ -9,8 +9,8 @@ import { AckPayload, GonePayload, GoneReply, OutboxItem, PlainMaterial, Replicat
 
 /**
  * A Region's KMS as the replicator sees it (see replication-port.ts). What is owed is read from the
- * replicated state; what arrives is proposed as a command, with a request id derived from the
- * message, so a message delivered twice is applied once.
+ * replicated state; what arrives is proposed as a command. A message delivered twice is proposed
+ * twice and changes nothing the second time: the appliers order what they receive (mrk-apply.ts).
  */
 export class MrkReplicationHost implements ReplicationHost {
   private listener: () => void = () => {};
