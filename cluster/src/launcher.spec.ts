@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { eventually, FAKE_NODE, freePortBlock, removeTempDataDirs, tempDataDir } from '../test-fixtures/fake-cluster';
+import { eventually, FAKE_NODE, fakeLauncher, removeTempDataDirs } from '../test-fixtures/fake-cluster';
 import { ClusterError } from './cluster-error';
 import { isProcessAlive, readClusterRecord, type ClusterRecord } from './cluster-record';
 import { requestJson } from './http-json';
 import { Launcher, type LauncherOptions } from './launcher';
-import { defaultIdentitiesFile } from './paths';
 import { layOut } from './topology';
 
 jest.setTimeout(30_000);
@@ -21,17 +20,9 @@ describe(Launcher.name, () => {
   let warn: string[];
 
   async function launcher(overrides: Partial<LauncherOptions> & { regions?: string[]; nodes?: number } = {}): Promise<Launcher> {
-    const regions = overrides.regions ?? ['us-east-1', 'eu-west-1'];
-    const nodes = overrides.nodes ?? 1;
-    const port = await freePortBlock(regions.length * nodes);
-    const sut = new Launcher({
-      topology: layOut('127.0.0.1', port, regions, regions.map(() => nodes)),
-      dataDir: tempDataDir(),
-      identitiesFile: defaultIdentitiesFile(),
-      entryPoint: FAKE_NODE,
-      readyTimeoutMs: 10_000,
-      stopGraceMs: 2_000,
-      gatewayHealthIntervalMs: 200,
+    const sut = await fakeLauncher({
+      regions: ['us-east-1', 'eu-west-1'],
+      nodes: 1,
       report: { info: (line) => info.push(line), warn: (line) => warn.push(line) },
       ...overrides,
     });
@@ -198,18 +189,7 @@ describe(`${Launcher.name} with multi-node Regions`, () => {
   async function startRegion(nodes: number, overrides: Partial<LauncherOptions> = {}): Promise<{ sut: Launcher; record: ClusterRecord }> {
     info = [];
     warn = [];
-    const port = await freePortBlock(nodes);
-    const sut = new Launcher({
-      topology: layOut('127.0.0.1', port, ['us-east-1'], [nodes]),
-      dataDir: tempDataDir(),
-      identitiesFile: defaultIdentitiesFile(),
-      entryPoint: FAKE_NODE,
-      readyTimeoutMs: 10_000,
-      stopGraceMs: 2_000,
-      gatewayHealthIntervalMs: 200,
-      report: { info: (line) => info.push(line), warn: (line) => warn.push(line) },
-      ...overrides,
-    });
+    const sut = await fakeLauncher({ regions: ['us-east-1'], nodes, report: { info: (line) => info.push(line), warn: (line) => warn.push(line) }, ...overrides });
     started.push(sut);
     return { sut, record: await sut.start() };
   }
@@ -343,17 +323,7 @@ describe(`${Launcher.name} membership changes`, () => {
   async function startRegion(nodes: number, overrides: Partial<LauncherOptions> = {}): Promise<{ sut: Launcher; record: ClusterRecord }> {
     info = [];
     warn = [];
-    const sut = new Launcher({
-      topology: layOut('127.0.0.1', await freePortBlock(nodes), ['us-east-1'], [nodes]),
-      dataDir: tempDataDir(),
-      identitiesFile: defaultIdentitiesFile(),
-      entryPoint: FAKE_NODE,
-      readyTimeoutMs: 10_000,
-      stopGraceMs: 2_000,
-      gatewayHealthIntervalMs: 200,
-      report: { info: (line) => info.push(line), warn: (line) => warn.push(line) },
-      ...overrides,
-    });
+    const sut = await fakeLauncher({ regions: ['us-east-1'], nodes, report: { info: (line) => info.push(line), warn: (line) => warn.push(line) }, ...overrides });
     started.push(sut);
     return { sut, record: await sut.start() };
   }
@@ -508,15 +478,9 @@ describe(`${Launcher.name} with NATS and whole Regions`, () => {
 
   beforeAll(async () => {
     warn = [];
-    const port = await freePortBlock(4, 2);
-    sut = new Launcher({
-      topology: layOut('127.0.0.1', port, regions, [2, 2]),
-      dataDir: tempDataDir(),
-      identitiesFile: defaultIdentitiesFile(),
-      entryPoint: FAKE_NODE,
-      readyTimeoutMs: 10_000,
-      stopGraceMs: 2_000,
-      gatewayHealthIntervalMs: 200,
+    sut = await fakeLauncher({
+      regions,
+      nodes: 2,
       env: { FAKE_NODE_REPLICATION: '1' },
       report: { info: () => undefined, warn: (line) => warn.push(line) },
     });

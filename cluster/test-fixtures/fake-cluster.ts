@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Launcher, type LauncherOptions, type LauncherReport } from '../src/launcher';
+import { defaultIdentitiesFile } from '../src/paths';
 import { isPortFree } from '../src/ports';
+import { layOut } from '../src/topology';
 
 /** The FAKE node program the launcher tests start instead of the real node. */
 export const FAKE_NODE = join(__dirname, 'fake-node.js');
@@ -45,4 +48,22 @@ export async function eventually(check: () => boolean, ms = 5_000): Promise<void
     if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * A Launcher of fake nodes (not started) on a free block of ports: `nodes` per Region of `regions`,
+ * the short timeouts the launcher specs use; `overrides` win over everything else.
+ */
+export async function fakeLauncher(opts: { regions: readonly string[]; nodes: number; report?: LauncherReport } & Partial<LauncherOptions>): Promise<Launcher> {
+  const { regions, nodes, ...overrides } = opts;
+  return new Launcher({
+    topology: layOut('127.0.0.1', await freePortBlock(regions.length * nodes, regions.length), regions, regions.map(() => nodes)),
+    dataDir: tempDataDir(),
+    identitiesFile: defaultIdentitiesFile(),
+    entryPoint: FAKE_NODE,
+    readyTimeoutMs: 10_000,
+    stopGraceMs: 2_000,
+    gatewayHealthIntervalMs: 200,
+    ...overrides,
+  });
 }
