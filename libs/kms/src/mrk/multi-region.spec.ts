@@ -31,8 +31,11 @@ async function expectKmsError(p: Promise<unknown>, code: string, message?: RegEx
   if (message) expect((err as KmsError).message).toMatch(message);
 }
 
-async function createMrk(w: ReturnType<typeof world>, region = EAST): Promise<string> {
-  const { KeyMetadata } = await w.at(region).call('CreateKey', { MultiRegion: true, Description: 'primary' });
+/** An mrk primary in us-east-1, replicated to `replicas` with every message delivered. */
+async function createMrk(w: ReturnType<typeof world>, replicas: string[] = []): Promise<string> {
+  const { KeyMetadata } = await w.at(EAST).call('CreateKey', { MultiRegion: true, Description: 'primary' });
+  for (const r of replicas) await w.at(EAST).call('ReplicateKey', { KeyId: KeyMetadata.KeyId, ReplicaRegion: r });
+  if (replicas.length > 0) await w.deliver();
   return KeyMetadata.KeyId;
 }
 
@@ -92,9 +95,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
 
   it('should decrypt in every Region what any Region encrypted, answering with the ARN of the Region called', async () => {
     const w = world();
-    const id = await createMrk(w);
-    for (const r of [WEST, EU]) await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: r });
-    await w.deliver();
+    const id = await createMrk(w, [WEST, EU]);
     for (const from of ALL) {
       const { CiphertextBlob } = await w.at(from).call('Encrypt', { KeyId: id, Plaintext: Buffer.from(`from ${from}`), EncryptionContext: { a: 'b' } });
       for (const to of ALL) {
@@ -107,9 +108,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
 
   it("should answer AWS's errors for the wrong ReplicateKey cases", async () => {
     const w = world();
-    const id = await createMrk(w);
-    await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
-    await w.deliver();
+    const id = await createMrk(w, [WEST]);
     await expectKmsError(w.at(WEST).call('ReplicateKey', { KeyId: id, ReplicaRegion: EU }), 'UnsupportedOperationException', `arn:aws:kms:${WEST}:111122223333:key/${id} is not a multi-region primary key.`);
     const single = (await w.at(EAST).call('CreateKey', {})).KeyMetadata.KeyId;
     await expectKmsError(w.at(EAST).call('ReplicateKey', { KeyId: single, ReplicaRegion: WEST }), 'UnsupportedOperationException', /is not a multi-region primary key\.$/);
@@ -124,9 +123,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
 
   it('should keep enabled state, description, tags and policy per Region', async () => {
     const w = world();
-    const id = await createMrk(w);
-    await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
-    await w.deliver();
+    const id = await createMrk(w, [WEST]);
     await w.at(WEST).call('DisableKey', { KeyId: id });
     await w.at(EAST).call('UpdateKeyDescription', { KeyId: id, Description: 'changed at the primary' });
     await w.deliver();
@@ -136,9 +133,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
 
   it('should rotate at the primary, reach every replica, and encrypt with new material only once all hold it', async () => {
     const w = world();
-    const id = await createMrk(w);
-    for (const r of [WEST, EU]) await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: r });
-    await w.deliver();
+    const id = await createMrk(w, [WEST, EU]);
     await w.at(EAST).call('RotateKeyOnDemand', { KeyId: id });
     // eu-west-1 is down: the new material may not be used yet, anywhere.
     await w.deliver([EU]);
@@ -156,9 +151,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
 
   it('should change rotation settings only on the primary and share them with replicas', async () => {
     const w = world();
-    const id = await createMrk(w);
-    await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
-    await w.deliver();
+    const id = await createMrk(w, [WEST]);
     await expectKmsError(w.at(WEST).call('EnableKeyRotation', { KeyId: id }), 'UnsupportedOperationException', /replica/);
     await expectKmsError(w.at(WEST).call('RotateKeyOnDemand', { KeyId: id }), 'UnsupportedOperationException', /replica/);
     await w.at(EAST).call('EnableKeyRotation', { KeyId: id, RotationPeriodInDays: 90 });
@@ -175,9 +168,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
 
   it('should move the primary with UpdatePrimaryRegion, both keys Updating until it completes', async () => {
     const w = world();
-    const id = await createMrk(w);
-    for (const r of [WEST, EU]) await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: r });
-    await w.deliver();
+    const id = await createMrk(w, [WEST, EU]);
     await expectKmsError(w.at(EAST).call('UpdatePrimaryRegion', { KeyId: id, PrimaryRegion: 'ap-south-1' }), 'NotFoundException');
     await expectKmsError(w.at(WEST).call('UpdatePrimaryRegion', { KeyId: id, PrimaryRegion: EU }), 'UnsupportedOperationException');
     expect(await w.at(EAST).call('UpdatePrimaryRegion', { KeyId: id, PrimaryRegion: WEST })).toEqual({});
@@ -202,9 +193,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
 
   it('should refuse UpdatePrimaryRegion towards a disabled replica', async () => {
     const w = world();
-    const id = await createMrk(w);
-    await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
-    await w.deliver();
+    const id = await createMrk(w, [WEST]);
     await w.at(WEST).call('DisableKey', { KeyId: id });
     // The primary learns the replica's state with the next exchange.
     await w.at(EAST).call('TagResource', { KeyId: id, Tags: [{ TagKey: 'a', TagValue: 'b' }] });
@@ -215,9 +204,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
 
   it('should hold a primary with replicas in PendingReplicaDeletion until its last replica is deleted', async () => {
     const w = world();
-    const id = await createMrk(w);
-    await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
-    await w.deliver();
+    const id = await createMrk(w, [WEST]);
     const scheduled = await w.at(EAST).call('ScheduleKeyDeletion', { KeyId: id, PendingWindowInDays: 7 });
     expect(scheduled).toMatchObject({ KeyState: 'PendingReplicaDeletion', PendingWindowInDays: 7 });
     expect(scheduled.DeletionDate).toBeUndefined();
@@ -241,9 +228,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
 
   it('should let a deleted replica be replicated again', async () => {
     const w = world();
-    const id = await createMrk(w);
-    await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
-    await w.deliver();
+    const id = await createMrk(w, [WEST]);
     await w.at(WEST).call('ScheduleKeyDeletion', { KeyId: id, PendingWindowInDays: 7 });
     w.advance(8 * DAY);
     w.at(WEST).runDueWork();
@@ -256,9 +241,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
 
   it('should promote a replica by force while the primary Region is down, and demote the old primary when it returns', async () => {
     const w = world();
-    const id = await createMrk(w);
-    for (const r of [WEST, EU]) await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: r });
-    await w.deliver();
+    const id = await createMrk(w, [WEST, EU]);
     const before = await w.at(EAST).call('Encrypt', { KeyId: id, Plaintext: Buffer.from('before') });
     // us-east-1 goes down; eu-west-1 is promoted for the drill.
     const promoted = await w.at(EU).ctx.log.propose({ requestId: 'force-1', now: Date.now(), accountId: '111122223333', body: { type: 'ForcePromote', keyId: id } });
@@ -338,9 +321,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
 
     it('should ignore a late or replayed gone about an earlier life of a replica that was replicated again', async () => {
       const w = world();
-      const id = await createMrk(w);
-      await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
-      await w.deliver();
+      const id = await createMrk(w, [WEST]);
       await w.at(WEST).call('ScheduleKeyDeletion', { KeyId: id, PendingWindowInDays: 7 });
       w.advance(8 * DAY);
       w.at(WEST).runDueWork();
@@ -360,9 +341,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
 
     it('should start the own deletion window of an old primary pending replica deletion when it is demoted', async () => {
       const w = world();
-      const id = await createMrk(w);
-      await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
-      await w.deliver();
+      const id = await createMrk(w, [WEST]);
       await w.at(EAST).call('RotateKeyOnDemand', { KeyId: id }); // us-east-1 owes a sync: it will hear 'stale'
       await w.at(EAST).call('ScheduleKeyDeletion', { KeyId: id, PendingWindowInDays: 7 });
       expect(await w.at(WEST).ctx.log.propose({ requestId: 'f', now: Date.now(), accountId: ACC, body: { type: 'ForcePromote', keyId: id } })).toMatchObject({ ok: true });
@@ -374,9 +353,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
 
     it('should refuse to promote by force a replica pending deletion (it would delete a primary with replicas)', async () => {
       const w = world();
-      const id = await createMrk(w);
-      await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
-      await w.deliver();
+      const id = await createMrk(w, [WEST]);
       await w.at(WEST).call('ScheduleKeyDeletion', { KeyId: id, PendingWindowInDays: 7 });
       expect(await w.at(WEST).ctx.log.propose({ requestId: 'f', now: Date.now(), accountId: ACC, body: { type: 'ForcePromote', keyId: id } })).toMatchObject({ ok: false, code: 'KMSInvalidStateException' });
     });
