@@ -1,7 +1,7 @@
 import { KmsError } from '@trent/protocol';
 import { randomUUID } from 'node:crypto';
 import { KmsContext } from '../kms-context';
-import { KeyMaterialVersion, KeyRecord } from '../model/key-record';
+import { KeyMaterialVersion, KeyRecord, ReplicaRef } from '../model/key-record';
 import { Command, CommandBody } from '../state/command';
 import { afterAck } from './mrk-apply';
 import { MRK_ID, replicaOwed, syncPayloadFor } from './mrk-model';
@@ -76,9 +76,7 @@ export class MrkReplicationHost implements ReplicationHost {
   }
 
   async receiveAck(from: string, received: AckPayload): Promise<void> {
-    const { knownReplicas, ...rest } = received;
-    const known = (knownReplicas ?? []).filter((r) => this.trusts(r.region));
-    const ack: AckPayload = known.length > 0 ? { ...rest, knownReplicas: known } : rest;
+    const ack = this.trustedReports(received);
     const key = this.ctx.state.key(ack.accountId, ack.keyId);
     // Most answers confirm what is already recorded: only a change costs a log entry.
     if (!key || afterAck(key, from, ack, this.ctx.clock.now(), this.ctx.region) === key) return;
@@ -86,9 +84,7 @@ export class MrkReplicationHost implements ReplicationHost {
   }
 
   async receiveGone(from: string, received: GonePayload): Promise<GoneReply> {
-    const { knownReplicas, ...rest } = received;
-    const known = (knownReplicas ?? []).filter((r) => this.trusts(r.region));
-    const gone: GonePayload = known.length > 0 ? { ...rest, knownReplicas: known } : rest;
+    const gone = this.trustedReports(received);
     return this.propose('mrk-gone', gone.accountId, { type: 'MrkGone', from, gone });
   }
 
@@ -104,6 +100,13 @@ export class MrkReplicationHost implements ReplicationHost {
    * request id derived from the message once made two different messages share one, and the
    * session table answered the second with the first's result without applying it.
    */
+  /** The message with only the reported Regions this Region trusts (see trusts). */
+  private trustedReports<T extends { knownReplicas?: ReplicaRef[] }>(message: T): T {
+    const { knownReplicas, ...rest } = message;
+    const known = (knownReplicas ?? []).filter((r) => this.trusts(r.region));
+    return (known.length > 0 ? { ...rest, knownReplicas: known } : rest) as T;
+  }
+
   private trusts(region: string): boolean {
     return region === this.ctx.region || (this.ctx.replicationRegions?.includes(region) ?? false);
   }

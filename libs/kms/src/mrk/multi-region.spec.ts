@@ -304,6 +304,18 @@ describe('multi-Region keys (three Regions in memory)', () => {
     expect(w.at(WEST).state.key('111122223333', id)).toBeUndefined();
   });
 
+  it('should not list a Region it does not trust, whoever reports it', async () => {
+    const w = world();
+    const id = await createMrk(w, [WEST]);
+    const key = w.at(EAST).state.key('111122223333', id)!;
+    const ack = { accountId: key.accountId, keyId: id, epoch: key.mrk!.epoch, version: key.mrk!.version, outcome: 'duplicate' as const, primaryRegion: EAST };
+    await w.at(EAST).host.receiveAck(WEST, { ...ack, knownReplicas: [{ region: 'ap-south-1' }] });
+    await w.at(EAST).host.receiveGone(WEST, { accountId: key.accountId, keyId: id, epoch: 0, knownReplicas: [{ region: 'ap-south-1' }] });
+    expect(w.at(EAST).state.key('111122223333', id)!.mrk!.replicas.map((r) => r.region)).toEqual([WEST]);
+    await w.at(EAST).host.receiveAck(WEST, { ...ack, knownReplicas: [{ region: EU }] });
+    expect(w.at(EAST).state.key('111122223333', id)!.mrk!.replicas.map((r) => r.region)).toEqual([WEST, EU]);
+  });
+
   it('should never owe anything about a single-Region key', async () => {
     const w = world();
     const { KeyMetadata } = await w.at(EAST).call('CreateKey', {});
