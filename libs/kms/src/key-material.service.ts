@@ -1,5 +1,19 @@
-import { BACKING_KEY_LENGTH, DomainKey, keyMaterialId, newBackingKey, RandomSource } from '@trent/crypto';
-import { KeyMaterialVersion, KeyRecord } from './model/key-record';
+import {
+  createImportParameters,
+  DomainKey,
+  generateKeyMaterial,
+  ImportParameters,
+  ImportTokenClaims,
+  KeySpec,
+  keyMaterialId,
+  newBackingKey,
+  openImportToken,
+  publicKeyFromMaterial,
+  RandomSource,
+  unwrapKeyMaterial,
+  WrappingKeyPool,
+} from '@trent/crypto';
+import { ImportedMaterial, KeyMaterialVersion, KeyRecord } from './model/key-record';
 
 /** Unwrapped backing keys kept in memory, most recently used last. Plaintext key material never leaves memory. */
 const CACHE_LIMIT = 10_000;
@@ -11,31 +25,92 @@ export class KeyMaterialService {
   constructor(
     private readonly domainKey: DomainKey,
     private readonly random: RandomSource,
+    /** Spare RSA wrapping keys for GetParametersForImport; without one, each call generates its own. */
+    private readonly wrappingKeys?: WrappingKeyPool,
   ) {}
 
+  /** GetParametersForImport: a fresh wrapping key pair and a token sealed under the domain key. */
+  importParameters(claims: ImportTokenClaims): Promise<ImportParameters> {
+    return createImportParameters(this.domainKey, claims, this.wrappingKeys);
+  }
+
+  /**
+   * ImportKeyMaterial: what the token says and the material it unwraps. `claims` is undefined when
+   * the token is not one this Region sealed; `material` when the wrapped material does not open.
+   */
+  openImport(token: Buffer, encryptedMaterial: Buffer): { claims?: ImportTokenClaims; material?: Buffer } {
+    const opened = openImportToken(this.domainKey, token);
+    if (!opened) return {};
+    return { claims: opened.claims, material: unwrapKeyMaterial(opened.privateKey, opened.claims.wrappingAlgorithm, encryptedMaterial) };
+  }
+
+  /** A new SYMMETRIC_DEFAULT backing key (creation and rotation). */
   create(keyId: string, version: number, now: number, rotationType?: KeyMaterialVersion['rotationType']): KeyMaterialVersion {
     const material = newBackingKey(this.random);
-    const wrapped = this.domainKey.wrap(material, { keyId, version });
-    const created: KeyMaterialVersion = { version, materialId: keyMaterialId(keyId, material), wrapped: wrapped.toString('base64'), createdAt: now };
-    if (rotationType) created.rotationType = rotationType;
-    material.fill(0);
-    return created;
+    try {
+      return this.wrapVersion(keyId, version, material, undefined, now, rotationType ? { rotationType } : {});
+    } finally {
+      material.fill(0);
+    }
+  }
+
+  /**
+   * New material for a key of any spec. Asymmetric key pairs are generated here, before the
+   * command is proposed, so applying it stays deterministic; RSA generation runs off the event loop.
+   */
+  async generate(spec: KeySpec, keyId: string, version: number, now: number): Promise<KeyMaterialVersion> {
+    if (spec === 'SYMMETRIC_DEFAULT') return this.create(keyId, version, now);
+    const { material, publicKey } = await generateKeyMaterial(spec, this.random);
+    try {
+      return this.wrapVersion(keyId, version, material, publicKey, now, {});
+    } finally {
+      material.fill(0);
+    }
+  }
+
+  /** Imported material (already checked against the key spec), wrapped as `version` of the key. */
+  wrapImported(keyId: string, version: number, material: Buffer, publicKey: Buffer | undefined, now: number, imported: ImportedMaterial): KeyMaterialVersion {
+    return this.wrapVersion(keyId, version, material, publicKey, now, { imported });
+  }
+
+  /** The id `material` would have as material of `keyId` (to compare an import with what the key had). */
+  materialIdOf(keyId: string, material: Buffer): string {
+    return keyMaterialId(keyId, material);
   }
 
   /**
    * Material another Region sent for a multi-Region key, wrapped with this Region's domain key.
    * Undefined when it is not the material its id names (ids are derived from key id and material).
    */
-  adopt(keyId: string, info: Pick<KeyMaterialVersion, 'version' | 'materialId' | 'createdAt' | 'rotationType'>, material: Buffer): KeyMaterialVersion | undefined {
-    if (material.length !== BACKING_KEY_LENGTH || keyMaterialId(keyId, material) !== info.materialId) return undefined;
-    const wrapped = this.domainKey.wrap(material, { keyId, version: info.version });
-    return { version: info.version, materialId: info.materialId, wrapped: wrapped.toString('base64'), createdAt: info.createdAt, ...(info.rotationType ? { rotationType: info.rotationType } : {}) };
+  adopt(keyId: string, spec: string, info: Pick<KeyMaterialVersion, 'version' | 'materialId' | 'createdAt' | 'rotationType'>, material: Buffer): KeyMaterialVersion | undefined {
+    if (keyMaterialId(keyId, material) !== info.materialId) return undefined;
+    let publicKey: Buffer | undefined;
+    if (spec !== 'SYMMETRIC_DEFAULT' && !spec.startsWith('HMAC_')) {
+      try {
+        publicKey = publicKeyFromMaterial(spec as KeySpec, material);
+      } catch {
+        return undefined;
+      }
+    }
+    return this.wrapVersion(keyId, info.version, material, publicKey, info.createdAt, info.rotationType ? { rotationType: info.rotationType } : {});
+  }
+
+  private wrapVersion(keyId: string, version: number, material: Buffer, publicKey: Buffer | undefined, now: number, extra: Pick<KeyMaterialVersion, 'rotationType' | 'imported'>): KeyMaterialVersion {
+    const wrapped = this.domainKey.wrap(material, { keyId, version });
+    return {
+      version,
+      materialId: keyMaterialId(keyId, material),
+      wrapped: wrapped.toString('base64'),
+      ...(publicKey ? { publicKey: publicKey.toString('base64') } : {}),
+      createdAt: now,
+      ...extra,
+    };
   }
 
   /** The plaintext backing key of one version, or undefined when the key has no such version. */
   plaintext(key: KeyRecord, version: number): Buffer | undefined {
     const entry = key.materials.find((m) => m.version === version);
-    if (!entry) return undefined;
+    if (!entry?.wrapped) return undefined;
     // The material id is part of the cache key: after a forced promotion, a version a Region made
     // alone is replaced by the new primary's material of the same number.
     const cacheKey = `${key.accountId}/${key.keyId}/${version}/${entry.materialId}`;

@@ -3,8 +3,8 @@ import { KmsContext } from './kms-context';
 import { Command, CommandBody } from './state/command';
 
 /**
- * Time-driven work of a Region: deletes keys whose waiting period has ended and rotates keys whose
- * rotation date has passed. Runs on the leader only; each due item is proposed once at a time, and
+ * Time-driven work of a Region: deletes keys whose waiting period has ended, rotates keys whose
+ * rotation date has passed, and deletes imported key material whose ValidTo has passed. Runs on the leader only; each due item is proposed once at a time, and
  * apply checks again that it is due, so a repeat or a stale proposal changes nothing.
  */
 export class KmsScheduler {
@@ -26,6 +26,9 @@ export class KmsScheduler {
       } else if (key.state === 'Enabled' && key.mrk?.role !== 'REPLICA' && key.rotation.enabled && key.rotation.nextRotationAt !== undefined && key.rotation.nextRotationAt <= now) {
         const material = this.ctx.materials.create(key.keyId, key.materials.length + 1, now, 'AUTOMATIC');
         proposed += this.propose(key.accountId, { type: 'RotateKey', keyId: key.keyId, material, rotationType: 'AUTOMATIC' }, now);
+      } else if (key.origin === 'EXTERNAL') {
+        const expired = key.materials.find((m) => m.wrapped !== undefined && m.imported?.validTo !== undefined && m.imported.validTo <= now);
+        if (expired) proposed += this.propose(key.accountId, { type: 'ExpireKeyMaterial', keyId: key.keyId, materialId: expired.materialId }, now);
       }
     }
     return proposed;

@@ -17,6 +17,8 @@ import { findMultiRegionKey, MrkReplicationHost } from './mrk/mrk-host';
 import { ReplicaLog } from './replica/replica-log';
 import { ReplicaChannel, StateSnapshot, ToPrimary, ToReplica } from './replica/replica-messages';
 
+const FORGETTING: ReadonlySet<Command['body']['type']> = new Set(['DeleteKey', 'DeleteImportedKeyMaterial', 'ExpireKeyMaterial']);
+
 interface CommonOptions {
   region: string;
   domainKey: DomainKey;
@@ -70,8 +72,9 @@ export class KmsService {
   static openReplica(opts: CommonOptions, snapshot: StateSnapshot, status: LogStatus, channel: ReplicaChannel<ToReplica, ToPrimary>): { service: KmsService; log: ReplicaLog } {
     const state = KmsState.fromSnapshot(snapshot);
     let ctx: KmsContext | undefined;
-    // A deleted key's unwrapped material leaves this replica's memory as the deletion is applied.
-    const forgetDeleted = (cmd: Command) => cmd.body.type === 'DeleteKey' && ctx?.materials.forget(cmd.accountId, cmd.body.keyId);
+    // A deleted key's (or deleted imported material's) unwrapped material leaves this replica's
+    // memory as the deletion is applied.
+    const forgetDeleted = (cmd: Command) => FORGETTING.has(cmd.body.type) && ctx?.materials.forget(cmd.accountId, (cmd.body as { keyId: string }).keyId);
     const log = new ReplicaLog(channel, new KmsStateMachine(state, { region: opts.region }, APPLIERS), status, forgetDeleted);
     ctx = KmsService.context(opts, state, log);
     return { service: new KmsService(ctx, log, () => {}), log };

@@ -18,16 +18,40 @@ export interface Tag {
   TagValue: string;
 }
 
-/** One version of a key's backing key (AWS: an HBK). Only ever stored wrapped by the domain key. */
+/**
+ * One version of a key's backing key (AWS: an HBK). Only ever stored wrapped by the domain key:
+ * 32 bytes for SYMMETRIC_DEFAULT, the raw HMAC key, or a PKCS#8 DER private key.
+ */
 export interface KeyMaterialVersion {
   version: number;
-  /** AWS's KeyMaterialId: 64 lowercase hex. */
+  /** AWS's KeyMaterialId: 64 lowercase hex, derived from key id and material (same material, same id). */
   materialId: string;
-  /** DomainKey.wrap output, base64. */
-  wrapped: string;
+  /**
+   * DomainKey.wrap output, base64. Absent once imported material is deleted or expires: the
+   * version and its id stay, so only the same material can be imported again.
+   */
+  wrapped?: string;
+  /** Asymmetric keys: the SubjectPublicKeyInfo (DER, base64), public at all times. */
+  publicKey?: string;
   /** Cluster time (ms) the material was created; for rotations, the rotation date. */
   createdAt: number;
   rotationType?: 'AUTOMATIC' | 'ON_DEMAND';
+  /** Origin EXTERNAL: how the material was imported. */
+  imported?: ImportedMaterial;
+}
+
+export type ExpirationModel = 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
+
+export interface ImportedMaterial {
+  expirationModel: ExpirationModel;
+  /** Cluster ms; with KEY_MATERIAL_EXPIRES only. */
+  validTo?: number;
+  description?: string;
+  /**
+   * Imported as NEW_KEY_MATERIAL and waiting for RotateKeyOnDemand to make it current (AWS's
+   * PENDING_ROTATION). Never used to encrypt while set.
+   */
+  pendingRotation?: boolean;
 }
 
 export interface RotationSettings {
@@ -171,6 +195,12 @@ export interface AliasRecord {
   updatedAt: number;
 }
 
-/** The material new ciphertext is made with: the newest, or for a multi-Region key the active one. */
-export const currentMaterial = (key: KeyRecord): KeyMaterialVersion | undefined =>
-  key.mrk ? key.materials.find((m) => m.version === key.mrk!.activeVersion) : key.materials[key.materials.length - 1];
+/**
+ * The material new ciphertext is made with: the newest one rotated in (imported material waiting
+ * for its rotation is not), or for a multi-Region key the active one.
+ */
+export function currentMaterial(key: KeyRecord): KeyMaterialVersion | undefined {
+  if (key.mrk) return key.materials.find((m) => m.version === key.mrk!.activeVersion);
+  for (let i = key.materials.length - 1; i >= 0; i--) if (!key.materials[i].imported?.pendingRotation) return key.materials[i];
+  return undefined;
+}

@@ -65,7 +65,7 @@ export class MrkReplicationHost implements ReplicationHost {
     const materials: KeyMaterialVersion[] = [];
     for (const m of payload.shared.materials) {
       const plain = material.find((p) => p.version === m.version);
-      const adopted = plain && this.ctx.materials.adopt(payload.keyId, m, plain.plaintext);
+      const adopted = plain && this.ctx.materials.adopt(payload.keyId, payload.shared.keySpec, m, plain.plaintext);
       if (plain && !adopted) return refused(payload, `key material version ${m.version} does not match its id`);
       if (adopted) materials.push(adopted);
     }

@@ -5,6 +5,8 @@ import { applyCancelKeyDeletion } from './cancel-key-deletion/cancel-key-deletio
 import { applyCreateAlias } from './create-alias/create-alias.operation';
 import { applyCreateKey } from './create-key/create-key.operation';
 import { applyDeleteAlias } from './delete-alias/delete-alias.operation';
+import { applyDeleteImportedKeyMaterial, applyExpireKeyMaterial } from './delete-imported-key-material/delete-imported-key-material.operation';
+import { applyImportKeyMaterial } from './import-key-material/import-key-material.operation';
 import { applyDeleteKey } from './delete-key/delete-key.apply';
 import { applyDisableKey } from './disable-key/disable-key.operation';
 import { applyDisableKeyRotation } from './disable-key-rotation/disable-key-rotation.operation';
@@ -39,6 +41,9 @@ export const APPLIERS: ApplierTable = {
   DisableKeyRotation: applyDisableKeyRotation,
   RotateKey: applyRotateKey,
   AdvanceClock: applyAdvanceClock,
+  ImportKeyMaterial: applyImportKeyMaterial,
+  DeleteImportedKeyMaterial: applyDeleteImportedKeyMaterial,
+  ExpireKeyMaterial: applyExpireKeyMaterial,
   ReplicateKey: applyReplicateKey,
   UpdatePrimaryRegion: applyUpdatePrimaryRegion,
   MrkProbe: applyMrkProbe,

@@ -21,6 +21,17 @@ import { ListKeys } from './list-keys/list-keys.operation';
 import { ListResourceTags } from './list-resource-tags/list-resource-tags.operation';
 import { PutKeyPolicy } from './put-key-policy/put-key-policy.operation';
 import { ReEncrypt } from './re-encrypt/re-encrypt.operation';
+import { DeleteImportedKeyMaterial } from './delete-imported-key-material/delete-imported-key-material.operation';
+import { DeriveSharedSecret } from './derive-shared-secret/derive-shared-secret.operation';
+import { GenerateDataKeyPair } from './generate-data-key-pair/generate-data-key-pair.operation';
+import { GenerateDataKeyPairWithoutPlaintext } from './generate-data-key-pair-without-plaintext/generate-data-key-pair-without-plaintext.operation';
+import { GenerateMac } from './generate-mac/generate-mac.operation';
+import { GetParametersForImport } from './get-parameters-for-import/get-parameters-for-import.operation';
+import { GetPublicKey } from './get-public-key/get-public-key.operation';
+import { ImportKeyMaterial } from './import-key-material/import-key-material.operation';
+import { Sign } from './sign/sign.operation';
+import { Verify } from './verify/verify.operation';
+import { VerifyMac } from './verify-mac/verify-mac.operation';
 import { ReplicateKey } from './replicate-key/replicate-key.operation';
 import { RotateKeyOnDemand } from './rotate-key-on-demand/rotate-key-on-demand.operation';
 import { ScheduleKeyDeletion } from './schedule-key-deletion/schedule-key-deletion.operation';
@@ -41,5 +52,7 @@ export const OPERATIONS: ReadonlyMap<string, KmsOperation> = new Map(
     GetKeyPolicy, PutKeyPolicy, ListKeyPolicies,
     EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus, RotateKeyOnDemand, ListKeyRotations,
     ReplicateKey, UpdatePrimaryRegion,
+    Sign, Verify, GetPublicKey, GenerateMac, VerifyMac, DeriveSharedSecret, GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext,
+    GetParametersForImport, ImportKeyMaterial, DeleteImportedKeyMaterial,
   ].map((op) => [op.name, op]),
 );

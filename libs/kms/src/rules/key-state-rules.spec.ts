@@ -63,6 +63,10 @@ const EXPECTED: Record<RuledOperation, Expect> = {
   // Unavailable is N/A in AWS's table for these two; Trent answers as for crypto.
   ReplicateKey: e('ok', X1, X3, X3r, X5, X11, X14, X15),
   UpdatePrimaryRegion: e('ok', X1, X3, X3r, X5, X11, X14, 'ok'),
+  // [8]: for a key with imported material (the origin check, [9], is the operation's).
+  GetParametersForImport: e('ok', 'ok', X3, X3r, 'ok', X11, X14, X15),
+  ImportKeyMaterial: e('ok', 'ok', X3, X3r, 'ok', X11, X14, 'ok'),
+  DeleteImportedKeyMaterial: e('ok', 'ok', 'ok', 'ok', 'ok', X11, X14, X15),
 };
 
 describe(assertKeyStateAllows.name, () => {

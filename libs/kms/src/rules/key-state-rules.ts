@@ -33,6 +33,9 @@ export const KEY_STATE_RULE_GROUPS = {
   UpdateAliasTarget: ['UpdateAlias'],
   ReplicateKey: ['ReplicateKey'],
   UpdatePrimaryRegion: ['UpdatePrimaryRegion'],
+  GetParametersForImport: ['GetParametersForImport'],
+  ImportKeyMaterial: ['ImportKeyMaterial'],
+  DeleteImportedKeyMaterial: ['DeleteImportedKeyMaterial'],
 } as const;
 
 export type RuleGroup = keyof typeof KEY_STATE_RULE_GROUPS;
@@ -66,6 +69,10 @@ export const KEY_STATE_TABLE: Record<RuleGroup, Row> = {
   // Unavailable is N/A in AWS's table (multi-Region keys are never in a custom key store).
   ReplicateKey: row('ok', 'disabled', 'pendingDeletion', 'pendingImport', 'unavailable', 'creating', 'updating'),
   UpdatePrimaryRegion: row('ok', 'disabled', 'pendingDeletion', 'pendingImport', 'unavailable', 'creating', 'ok'),
+  // [9] a key whose origin is not EXTERNAL fails these before its state matters (checked by the operations).
+  GetParametersForImport: row('ok', 'ok', 'pendingDeletion', 'ok', 'unavailable', 'creating', 'updating'),
+  ImportKeyMaterial: row('ok', 'ok', 'pendingDeletion', 'ok', 'unavailable', 'creating', 'ok'),
+  DeleteImportedKeyMaterial: row('ok', 'ok', 'ok', 'ok', 'unavailable', 'creating', 'updating'),
 };
 
 const GROUP_OF = new Map<string, RuleGroup>(

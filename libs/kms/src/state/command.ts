@@ -24,6 +24,10 @@ export type CommandBody =
   | { type: 'DisableKeyRotation'; keyId: string }
   | { type: 'RotateKey'; keyId: string; material: KeyMaterialVersion; rotationType: 'AUTOMATIC' | 'ON_DEMAND' }
   | { type: 'AdvanceClock'; deltaMs: number }
+  // Imported key material (Origin EXTERNAL). The material arrives wrapped by the domain key.
+  | { type: 'ImportKeyMaterial'; keyId: string; material: KeyMaterialVersion; newMaterial: boolean }
+  | { type: 'DeleteImportedKeyMaterial'; keyId: string; materialId: string }
+  | { type: 'ExpireKeyMaterial'; keyId: string; materialId: string }
   // Multi-Region keys (see libs/kms/src/mrk). The first two are AWS actions at the primary; the
   // rest come from the replicator (what another Region sent) and from the forced-promotion route.
   | { type: 'ReplicateKey'; keyId: string; region: string; init: { description: string; policy: string; tags: Tag[] } }

@@ -1,4 +1,5 @@
 import { Applier } from '../../state/kms-state-machine';
+import { hasAllMaterial } from '../shared/imported';
 import { commit, keyForApply, usableKey, KmsOperation } from '../shared/operation';
 
 export const CancelKeyDeletion: KmsOperation = {
@@ -13,5 +14,6 @@ export const CancelKeyDeletion: KmsOperation = {
 /** AWS: a key whose deletion is cancelled comes back Disabled. */
 export const applyCancelKeyDeletion: Applier<'CancelKeyDeletion'> = (w, cmd, ctx) => {
   const { deletionDate: _d, pendingWindowDays: _p, ...key } = keyForApply(w, cmd, ctx, cmd.body.keyId, 'CancelKeyDeletion');
-  w.putKey({ ...key, state: 'Disabled' });
+  // A key with imported material returns to PendingImport when material went while it waited.
+  w.putKey({ ...key, state: key.origin === 'EXTERNAL' && !hasAllMaterial(key) ? 'PendingImport' : 'Disabled' });
 };

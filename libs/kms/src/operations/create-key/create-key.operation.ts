@@ -1,8 +1,9 @@
+import { keySpecInfo, KeySpec } from '@trent/crypto';
 import { KmsError } from '@trent/protocol';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Errors } from '../../errors/kms-errors';
 import { defaultKeyPolicy } from '../../model/default-policy';
-import { KeyRecord } from '../../model/key-record';
+import { KeyRecord, KeyUsage, Origin } from '../../model/key-record';
 import { Applier } from '../../state/kms-state-machine';
 import { keyMetadata } from '../shared/key-metadata';
 import { commit, KmsOperation } from '../shared/operation';
@@ -18,16 +19,10 @@ export const CreateKey: KmsOperation = {
     if (input.KeySpec !== undefined && input.CustomerMasterKeySpec !== undefined) {
       throw Errors.validation('You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec parameter is deprecated. Use KeySpec instead.');
     }
-    const keyUsage: string = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
-    const origin: string = input.Origin ?? 'AWS_KMS';
     if (input.CustomKeyStoreId !== undefined) {
       throw new KmsError('CustomKeyStoreNotFoundException', `Custom key store '${input.CustomKeyStoreId}' does not exist.`);
     }
-    if (keySpec !== SYMMETRIC) throw Errors.unsupported(`KeySpec ${keySpec} is not supported by Trent yet; only SYMMETRIC_DEFAULT keys can be created.`);
-    if (keyUsage !== 'ENCRYPT_DECRYPT') {
-      throw Errors.validation(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`);
-    }
-    if (origin !== 'AWS_KMS') throw Errors.unsupported(`Origin ${origin} is not supported by Trent yet; only AWS_KMS keys can be created.`);
+    const { keyUsage, origin } = checkSpecUsageOrigin(keySpec, input.KeyUsage, input.Origin ?? 'AWS_KMS', input.MultiRegion === true);
 
     const accountId = scope.caller.accountId;
     const policy = input.Policy === undefined ? defaultKeyPolicy(accountId) : validatePolicy(input.Policy);
@@ -40,21 +35,43 @@ export const CreateKey: KmsOperation = {
       keyId,
       createdAt: now,
       description: input.Description ?? '',
-      keyUsage: 'ENCRYPT_DECRYPT',
+      keyUsage,
       keySpec,
-      origin: 'AWS_KMS',
+      origin,
       multiRegion,
-      state: 'Enabled',
+      state: origin === 'EXTERNAL' ? 'PendingImport' : 'Enabled',
       policy,
       tags,
       rotation: { enabled: false, onDemandCount: 0 },
-      materials: [ctx.materials.create(keyId, 1, now)],
+      // Imported keys get their material from ImportKeyMaterial.
+      materials: origin === 'EXTERNAL' ? [] : [await ctx.materials.generate(keySpec as KeySpec, keyId, 1, now)],
       ...(multiRegion ? { mrk: { role: 'PRIMARY' as const, primaryRegion: ctx.region, epoch: 1, version: 1, replicas: [], activeVersion: 1 } } : {}),
     };
     const created: KeyRecord = await commit(ctx, scope, { type: 'CreateKey', key });
     return { KeyMetadata: keyMetadata(ctx.region, created) };
   },
 };
+
+/**
+ * AWS's rules for KeySpec × KeyUsage × Origin. KeyUsage may be left out only for symmetric
+ * encryption keys (AWS defaults it to ENCRYPT_DECRYPT, which no other spec accepts).
+ */
+function checkSpecUsageOrigin(keySpec: string, requestedUsage: string | undefined, origin: string, multiRegion: boolean): { keyUsage: KeyUsage; origin: Origin } {
+  const info = keySpecInfo(keySpec);
+  if (!info) throw Errors.unsupported(`KeySpec ${keySpec} is not supported in this Region.`);
+  if (requestedUsage === undefined && keySpec !== SYMMETRIC) {
+    throw Errors.validation('You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.');
+  }
+  const keyUsage = (requestedUsage ?? 'ENCRYPT_DECRYPT') as KeyUsage;
+  if (!info.usages.includes(keyUsage)) throw Errors.validation(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`);
+  if (origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE') {
+    throw Errors.unsupported(`Origin ${origin} needs a custom key store; Trent has none.`);
+  }
+  if (origin === 'EXTERNAL' && multiRegion) {
+    throw Errors.unsupported('Trent does not support multi-Region keys with imported key material yet (AWS does): create the key with Origin AWS_KMS, or without MultiRegion.');
+  }
+  return { keyUsage, origin: origin as Origin };
+}
 
 export const applyCreateKey: Applier<'CreateKey'> = (w, cmd, ctx) => {
   const key = cmd.body.key;

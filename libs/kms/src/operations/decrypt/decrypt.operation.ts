@@ -1,6 +1,6 @@
 import { KmsError } from '@trent/protocol';
 import { assertNotDryRun, KmsOperation } from '../shared/operation';
-import { open } from '../shared/symmetric';
+import { materialIdField, open } from '../shared/encryption';
 
 export const Decrypt: KmsOperation = {
   name: 'Decrypt',
@@ -8,8 +8,8 @@ export const Decrypt: KmsOperation = {
     if (input.Recipient !== undefined) {
       throw new KmsError('UnsupportedOperationException', 'Recipient (Nitro Enclaves attestation) is not supported by Trent.');
     }
-    const { arn, plaintext, material } = open(ctx, scope, input.CiphertextBlob, input.EncryptionContext, input.KeyId, 'Decrypt', input.EncryptionAlgorithm);
+    const { key, arn, plaintext, material, algorithm } = open(ctx, scope, input.CiphertextBlob, input.EncryptionContext, input.KeyId, 'Decrypt', input.EncryptionAlgorithm);
     assertNotDryRun(input);
-    return { KeyId: arn, Plaintext: plaintext, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT', KeyMaterialId: material.materialId };
+    return { KeyId: arn, Plaintext: plaintext, EncryptionAlgorithm: algorithm, ...materialIdField('KeyMaterialId', key, material) };
   },
 };

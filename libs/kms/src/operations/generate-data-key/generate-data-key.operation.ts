@@ -1,6 +1,6 @@
 import { KmsError } from '@trent/protocol';
 import { assertNotDryRun, KmsOperation } from '../shared/operation';
-import { dataKeyLength, encryptionKey, seal } from '../shared/symmetric';
+import { dataKeyEncryptionKey, dataKeyLength, seal } from '../shared/encryption';
 
 export const GenerateDataKey: KmsOperation = {
   name: 'GenerateDataKey',
@@ -9,10 +9,10 @@ export const GenerateDataKey: KmsOperation = {
       throw new KmsError('UnsupportedOperationException', 'Recipient (Nitro Enclaves attestation) is not supported by Trent.');
     }
     const length = dataKeyLength(input);
-    const { key, arn } = encryptionKey(ctx, scope, input.KeyId, 'GenerateDataKey');
+    const { key, arn } = dataKeyEncryptionKey(ctx, scope, input.KeyId, 'GenerateDataKey');
     assertNotDryRun(input);
     const plaintext = ctx.random.bytes(length);
-    const { blob, material } = seal(ctx, key, plaintext, input.EncryptionContext);
+    const { blob, material } = seal(ctx, key, 'SYMMETRIC_DEFAULT', plaintext, input.EncryptionContext);
     return { CiphertextBlob: blob, Plaintext: plaintext, KeyId: arn, KeyMaterialId: material.materialId };
   },
 };

@@ -1,15 +1,26 @@
-import { currentMaterial } from '../../model/key-record';
+import { currentMaterial, KeyMaterialVersion } from '../../model/key-record';
 import { epochSeconds } from '../shared/key-metadata';
 import { KmsOperation } from '../shared/operation';
 import { pageFields, paginate } from '../shared/paginate';
 import { rotatableKeyForRead } from '../shared/rotation';
+
+/** What AWS lists for imported material: its description, whether it is present, and its expiration. */
+function importedFields(m: KeyMaterialVersion): Record<string, unknown> {
+  const imported = m.imported!;
+  return {
+    ...(imported.description !== undefined ? { KeyMaterialDescription: imported.description } : {}),
+    ImportState: m.wrapped !== undefined ? 'IMPORTED' : 'PENDING_IMPORT',
+    ExpirationModel: imported.expirationModel,
+    ...(imported.validTo !== undefined ? { ValidTo: epochSeconds(imported.validTo) } : {}),
+  };
+}
 
 export const ListKeyRotations: KmsOperation = {
   name: 'ListKeyRotations',
   async handle(ctx, scope, input) {
     const { key, arn } = rotatableKeyForRead(ctx, scope, input.KeyId, 'ListKeyRotations');
     const all = input.IncludeKeyMaterial === 'ALL_KEY_MATERIAL';
-    const current = currentMaterial(key)!.version;
+    const current = currentMaterial(key)?.version;
     // ROTATIONS_ONLY (the default) lists the materials that rotations created, not the first one.
     const versions = key.materials.filter((m) => all || m.rotationType !== undefined);
     const page = paginate(versions, (m) => m.version.toString().padStart(10, '0'), input.Limit, input.Marker, 100);
@@ -17,8 +28,9 @@ export const ListKeyRotations: KmsOperation = {
       Rotations: page.items.map((m) => ({
         KeyId: key.keyId,
         KeyMaterialId: m.materialId,
-        KeyMaterialState: m.version === current ? 'CURRENT' : 'NON_CURRENT',
+        KeyMaterialState: m.imported?.pendingRotation ? 'PENDING_ROTATION' : m.version === current ? 'CURRENT' : 'NON_CURRENT',
         ...(m.rotationType ? { RotationDate: epochSeconds(m.createdAt), RotationType: m.rotationType } : {}),
+        ...(m.imported ? importedFields(m) : {}),
       })),
       ...pageFields(page),
     };

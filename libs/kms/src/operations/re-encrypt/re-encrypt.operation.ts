@@ -1,5 +1,5 @@
 import { assertNotDryRun, KmsOperation } from '../shared/operation';
-import { encryptionKey, open, seal } from '../shared/symmetric';
+import { encryptionKey, materialIdField, open, seal } from '../shared/encryption';
 
 export const ReEncrypt: KmsOperation = {
   name: 'ReEncrypt',
@@ -7,16 +7,16 @@ export const ReEncrypt: KmsOperation = {
     const source = open(ctx, scope, input.CiphertextBlob, input.SourceEncryptionContext, input.SourceKeyId, 'ReEncrypt', input.SourceEncryptionAlgorithm);
     const destination = encryptionKey(ctx, scope, input.DestinationKeyId, 'ReEncrypt', input.DestinationEncryptionAlgorithm);
     assertNotDryRun(input);
-    const { blob, material } = seal(ctx, destination.key, source.plaintext, input.DestinationEncryptionContext);
+    const { blob, material } = seal(ctx, destination.key, destination.algorithm, source.plaintext, input.DestinationEncryptionContext);
     source.plaintext.fill(0);
     return {
       CiphertextBlob: blob,
       SourceKeyId: source.arn,
       KeyId: destination.arn,
-      SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
-      DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
-      SourceKeyMaterialId: source.material.materialId,
-      DestinationKeyMaterialId: material.materialId,
+      SourceEncryptionAlgorithm: source.algorithm,
+      DestinationEncryptionAlgorithm: destination.algorithm,
+      ...materialIdField('SourceKeyMaterialId', source.key, source.material),
+      ...materialIdField('DestinationKeyMaterialId', destination.key, material),
     };
   },
 };

@@ -1,5 +1,6 @@
 import { Errors } from '../../errors/kms-errors';
 import { keyArn } from '../../model/arn';
+import { KeyMaterialVersion } from '../../model/key-record';
 import { Applier } from '../../state/kms-state-machine';
 import { DAY_MS, keyForApply } from '../shared/operation';
 import { assertRotationChangeable } from '../shared/rotation';
@@ -14,9 +15,12 @@ export const applyRotateKey: Applier<'RotateKey'> = (w, cmd, ctx) => {
   const { keyId, material, rotationType } = cmd.body;
   const key = keyForApply(w, cmd, ctx, keyId, 'RotateKeyOnDemand');
   const arn = keyArn(ctx.region, key.accountId, key.keyId);
-  assertRotationChangeable(key, arn);
-  // Invariant: versions are 1, 2, 3, … in order; a proposal built on a stale version loses.
-  if (material.version !== key.materials.length + 1) throw Errors.conflict(`${arn} is being rotated by another request. Try again.`);
+  assertRotationChangeable(key, arn, rotationType === 'ON_DEMAND');
+  const imported = key.origin === 'EXTERNAL';
+  // Invariant: versions are 1, 2, 3, … in order; a proposal built on a stale version loses. An
+  // imported key rotates to the version already waiting for it.
+  const pending = imported ? key.materials.find((m) => m.version === material.version && m.materialId === material.materialId && m.imported?.pendingRotation && m.wrapped) : undefined;
+  if (imported ? !pending : material.version !== key.materials.length + 1) throw Errors.conflict(`${arn} is being rotated by another request. Try again.`);
   const rotation = { ...key.rotation };
   if (rotationType === 'ON_DEMAND') {
     assertOnDemandQuota(rotation.onDemandCount, arn);
@@ -26,6 +30,11 @@ export const applyRotateKey: Applier<'RotateKey'> = (w, cmd, ctx) => {
     if (!rotation.enabled || rotation.nextRotationAt === undefined || rotation.nextRotationAt > cmd.now) return { rotated: false };
     rotation.nextRotationAt = cmd.now + rotation.periodDays! * DAY_MS;
   }
-  w.putKey({ ...key, rotation, materials: [...key.materials, { ...material, createdAt: cmd.now, rotationType }] });
+  const rotated = (m: KeyMaterialVersion): KeyMaterialVersion => {
+    const { pendingRotation: _done, ...imported } = m.imported!;
+    return { ...m, imported, createdAt: cmd.now, rotationType };
+  };
+  const materials = pending ? key.materials.map((m) => (m === pending ? rotated(m) : m)) : [...key.materials, { ...material, createdAt: cmd.now, rotationType }];
+  w.putKey({ ...key, rotation, materials });
   return { rotated: true };
 };

@@ -1,3 +1,4 @@
+import { algorithmLists, KeySpec, KeyUsageName } from '@trent/crypto';
 import { keyArn } from '../../model/arn';
 import { currentMaterial, KeyRecord } from '../../model/key-record';
 
@@ -21,12 +22,26 @@ export function keyMetadata(region: string, key: KeyRecord): Record<string, unkn
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: key.keySpec,
     KeySpec: key.keySpec,
-    ...(key.keyUsage === 'ENCRYPT_DECRYPT' && key.keySpec === 'SYMMETRIC_DEFAULT' ? { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] } : {}),
+    ...(key.origin === 'EXTERNAL' ? importFields(key) : {}),
+    ...algorithmLists(key.keySpec as KeySpec, key.keyUsage as KeyUsageName),
     MultiRegion: key.multiRegion,
     ...(key.mrk ? { MultiRegionConfiguration: multiRegionConfiguration(key) } : {}),
     ...(key.state === 'PendingReplicaDeletion' && key.pendingWindowDays ? { PendingDeletionWindowInDays: key.pendingWindowDays } : {}),
-    ...(current && key.state !== 'PendingImport' && key.state !== 'Creating' ? { CurrentKeyMaterialId: current.materialId } : {}),
+    // AWS shows it for symmetric encryption keys only.
+    ...(current && key.keySpec === 'SYMMETRIC_DEFAULT' && key.state !== 'PendingImport' && key.state !== 'Creating' ? { CurrentKeyMaterialId: current.materialId } : {}),
   };
+}
+
+/**
+ * An imported key's ExpirationModel (of its current material, while present) and ValidTo (the
+ * earliest expiry of any material it holds). AWS shows neither before the first import nor after
+ * the material is deleted.
+ */
+function importFields(key: KeyRecord): Record<string, unknown> {
+  const current = currentMaterial(key);
+  if (!current?.imported || current.wrapped === undefined) return {};
+  const expiries = key.materials.filter((m) => m.wrapped !== undefined && m.imported?.validTo !== undefined).map((m) => m.imported!.validTo!);
+  return { ExpirationModel: current.imported.expirationModel, ...(expiries.length > 0 ? { ValidTo: epochSeconds(Math.min(...expiries)) } : {}) };
 }
 
 /** AWS's MultiRegionConfiguration: this key's role, the primary, and the replicas (a replica lists itself too). */

@@ -1,5 +1,6 @@
 import { Errors } from '../../errors/kms-errors';
-import { KeyRecord } from '../../model/key-record';
+import { KmsError } from '@trent/protocol';
+import { KeyMaterialVersion, KeyRecord } from '../../model/key-record';
 import { KmsContext, RequestScope } from '../../kms-context';
 import { usableKey } from './operation';
 
@@ -7,18 +8,31 @@ export const DEFAULT_ROTATION_PERIOD_DAYS = 365;
 /** AWS quota: on-demand rotations per key (not adjustable). */
 export const MAX_ON_DEMAND_ROTATIONS = 25;
 
-/** Rotation exists only for symmetric keys with AWS_KMS material. */
-export function assertRotatable(key: KeyRecord, arn: string): void {
+/**
+ * Rotation exists only for symmetric encryption keys. Imported keys rotate on demand only, to
+ * material imported beforehand (`importedToo`: the operations that allow them).
+ */
+export function assertRotatable(key: KeyRecord, arn: string, importedToo = false): void {
   if (key.keySpec !== 'SYMMETRIC_DEFAULT') throw Errors.unsupported(`${arn} key spec is ${key.keySpec} which is not valid for this operation.`);
-  if (key.origin !== 'AWS_KMS') throw Errors.originNotValid(arn, key.origin);
+  if (key.origin !== 'AWS_KMS' && !(importedToo && key.origin === 'EXTERNAL')) throw Errors.originNotValid(arn, key.origin);
+}
+
+/** RotateKeyOnDemand on an imported key: the material imported as NEW_KEY_MATERIAL and waiting for it. */
+export function pendingImportedMaterial(key: KeyRecord, arn: string): KeyMaterialVersion {
+  const pending = key.materials.find((m) => m.imported?.pendingRotation && m.wrapped !== undefined);
+  if (!pending) {
+    // Provisional: AWS does not document this error.
+    throw new KmsError('KMSInvalidStateException', `${arn} has no key material in PENDING_ROTATION state. Import new key material with ImportType NEW_KEY_MATERIAL first.`);
+  }
+  return pending;
 }
 
 /**
  * Rotation is a shared property of multi-Region keys, changed only on the primary. AWS documents
  * the rule but not the error a replica gives; UnsupportedOperationException is provisional.
  */
-export function assertRotationChangeable(key: KeyRecord, arn: string): void {
-  assertRotatable(key, arn);
+export function assertRotationChangeable(key: KeyRecord, arn: string, importedToo = false): void {
+  assertRotatable(key, arn, importedToo);
   if (key.mrk?.role === 'REPLICA') {
     throw Errors.unsupported(`${arn} is a multi-Region replica key. Rotation is a shared property: change it on the primary key in ${key.mrk.primaryRegion}.`);
   }
@@ -33,6 +47,6 @@ export function assertOnDemandQuota(count: number, arn: string): void {
 /** For the rotation reads: the key a KeyId names, allowed in its state, and one that rotation applies to. */
 export function rotatableKeyForRead(ctx: KmsContext, scope: RequestScope, keyRef: string, operation: 'GetKeyRotationStatus' | 'ListKeyRotations'): { key: KeyRecord; arn: string } {
   const { key, arn } = usableKey(ctx, scope, keyRef, operation);
-  assertRotatable(key, arn);
+  assertRotatable(key, arn, true);
   return { key, arn };
 }

@@ -1,0 +1,64 @@
+import { KmsError } from '@trent/protocol';
+import { Errors } from '../../errors/kms-errors';
+import { keyArn } from '../../model/arn';
+import { currentMaterial, KeyRecord } from '../../model/key-record';
+import { assertKeyStateAllows } from '../../rules/key-state-rules';
+import { ApplyContext } from '../../state/kms-state-machine';
+import { Applier } from '../../state/kms-state-machine';
+import { StateWriter } from '../../state/kms-state';
+import { assertImportable, stateAfterMaterialChange } from '../shared/imported';
+import { resolveKey } from '../shared/key-resolver';
+import { commit, keyForApply, KmsOperation } from '../shared/operation';
+
+export const DeleteImportedKeyMaterial: KmsOperation = {
+  name: 'DeleteImportedKeyMaterial',
+  async handle(ctx, scope, input) {
+    const key = resolveKey(ctx.state, ctx.region, scope.caller.accountId, input.KeyId, { allowAlias: false });
+    const arn = keyArn(ctx.region, key.accountId, key.keyId);
+    assertImportable(key, arn);
+    assertKeyStateAllows('DeleteImportedKeyMaterial', key, arn);
+    if (input.KeyMaterialId !== undefined && key.keySpec !== 'SYMMETRIC_DEFAULT') {
+      throw Errors.validation(`KeyMaterialId can be used only with symmetric encryption keys; ${arn} has key spec ${key.keySpec}.`);
+    }
+    // Without a KeyMaterialId: the current material (on a key that never had any, nothing to do).
+    const materialId: string | undefined = input.KeyMaterialId ?? currentMaterial(key)?.materialId;
+    if (materialId !== undefined && !key.materials.some((m) => m.materialId === materialId)) {
+      throw new KmsError('NotFoundException', `Key material ${materialId} is not associated with ${arn}.`);
+    }
+    if (materialId !== undefined) await commit(ctx, scope, { type: 'DeleteImportedKeyMaterial', keyId: key.keyId, materialId });
+    return { KeyId: arn, ...(key.keySpec === 'SYMMETRIC_DEFAULT' && materialId !== undefined ? { KeyMaterialId: materialId } : {}) };
+  },
+};
+
+/**
+ * Removes one imported material (the wrapped copy; its id stays, so only the same material can
+ * return). The key becomes PendingImport unless it is pending deletion.
+ */
+export const applyDeleteImportedKeyMaterial: Applier<'DeleteImportedKeyMaterial'> = (w, cmd, ctx) => {
+  const key = keyForApply(w, cmd, ctx, cmd.body.keyId, 'DeleteImportedKeyMaterial');
+  assertImportable(key, keyArn(ctx.region, key.accountId, key.keyId));
+  return removeMaterial(w, key, cmd.body.materialId, ctx);
+};
+
+/** The scheduler's proposal once cluster time has passed a material's ValidTo (re-checked here). */
+export const applyExpireKeyMaterial: Applier<'ExpireKeyMaterial'> = (w, cmd, ctx) => {
+  const key = w.state.key(cmd.accountId, cmd.body.keyId);
+  const material = key?.materials.find((m) => m.materialId === cmd.body.materialId);
+  if (!key || !material?.wrapped || material.imported?.validTo === undefined || material.imported.validTo > cmd.now) return { expired: false };
+  removeMaterial(w, key, material.materialId, ctx);
+  return { expired: true };
+};
+
+function removeMaterial(w: StateWriter, key: KeyRecord, materialId: string, ctx: ApplyContext): { materialId: string } {
+  const materials = key.materials.map((m) => {
+    if (m.materialId !== materialId) return m;
+    const { wrapped: _gone, ...rest } = m;
+    return rest;
+  });
+  if (materials.every((m, i) => m === key.materials[i])) {
+    throw new KmsError('NotFoundException', `Key material ${materialId} is not associated with ${keyArn(ctx.region, key.accountId, key.keyId)}.`);
+  }
+  const next: KeyRecord = { ...key, materials };
+  w.putKey({ ...next, state: stateAfterMaterialChange(next, key.state) });
+  return { materialId };
+}
