@@ -5,7 +5,7 @@ import { wrappingKeySpecOf } from './wrapping-key';
 /**
  * How a client protects key material for ImportKeyMaterial, in token-code order (code = index + 1).
  * Append only: the codes are stored in import tokens. RSAES_PKCS1_V1_5 is deliberately absent (AWS
- * retired it; PKCS #1 v1.5 decryption is a padding oracle).
+ * deprecated it; PKCS #1 v1.5 decryption is a padding oracle).
  */
 export const WRAPPING_ALGORITHMS = ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256'] as const;
 export type WrappingAlgorithm = (typeof WRAPPING_ALGORITHMS)[number];
