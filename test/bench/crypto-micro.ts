@@ -84,7 +84,8 @@ function sigV4Subject(req: SignedRequest): Subject {
 
 // Results land here so the JIT cannot drop a call whose value is never used.
 let sink: unknown;
-function opsPerSecond(fn: () => unknown, ms: number): number {
+/** Calls of `fn` per second over about `ms` milliseconds of a tight loop on this thread. */
+export function opsPerSecond(fn: () => unknown, ms: number): number {
   const budget = BigInt(ms) * 1_000_000n;
   const start = process.hrtime.bigint();
   let ops = 0;
@@ -98,8 +99,9 @@ function opsPerSecond(fn: () => unknown, ms: number): number {
   return (ops * 1e9) / Number(elapsed);
 }
 
-function median(xs: number[]): number {
+/** NaN for no samples. */
+export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return s.length === 0 ? NaN : s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }

@@ -83,3 +83,34 @@ export class LoadCase {
     return requests;
   }
 }
+
+/**
+ * Ratios of a case's slices to the baseline's, for a case run as baseline, case, baseline, case, …,
+ * baseline: slice r of the case divided by the mean of the baseline slices just before and after it
+ * (so `baseline` has one more entry than `rates`), which cancels a machine's drift to first order.
+ */
+export function interleavedRatios(rates: readonly number[], baseline: readonly number[]): number[] {
+  return rates.map((rate, r) => rate / ((baseline[r]! + baseline[r + 1]!) / 2));
+}
+
+/** Parses a 200 JSON reply and runs field checks, each `true` or a description of what is wrong. */
+export function expectFields(reply: Reply, fields: (body: Record<string, unknown>) => Array<true | string>): string | undefined {
+  const text = reply.body.toString('utf8');
+  if (reply.status !== 200) return `HTTP ${reply.status}: ${text.slice(0, 200)}`;
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return `not JSON: ${text.slice(0, 200)}`;
+  }
+  const wrong = fields(body).filter((f): f is string => f !== true);
+  return wrong.length > 0 ? wrong.join(', ') : undefined;
+}
+
+/** A base64 blob of exactly `bytes` bytes, or of `min` to `max` (a DER-encoded ECDSA signature varies). */
+export function blobLength(value: unknown, bytes: number | { min: number; max: number }): true | string {
+  if (typeof value !== 'string') return `expected a base64 blob, got ${typeof value}`;
+  const got = Buffer.from(value, 'base64').length;
+  const { min, max } = typeof bytes === 'number' ? { min: bytes, max: bytes } : bytes;
+  return (got >= min && got <= max) || `blob of ${got} bytes, expected ${min === max ? min : `${min} to ${max}`}`;
+}

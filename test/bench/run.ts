@@ -26,9 +26,9 @@ import { ServerProcess } from './server-process';
 import { PRELOAD_PATH, PROFILE_DIR_VARIABLE, START_SIGNAL } from './cpu-profiler-handshake';
 import { BenchOptions, BenchOptionsError, parseBenchOptions, sliceSchedule, TrentCase, USAGE } from './bench-options';
 import { summariseCpuProfile, ProfileSummary } from './cpu-profile-summary';
-import { runCryptoMicro } from './crypto-micro';
+import { median, runCryptoMicro } from './crypto-micro';
 import { LoadResult, LoadSlice, mergeSlices, Reply, sliceRate, stopLoad } from './http-load';
-import { LoadCase, ReplyCheck, SignedPool } from './load-case';
+import { blobLength, expectFields, interleavedRatios, LoadCase, ReplyCheck, SignedPool } from './load-case';
 import { multiRegionBudgetS, runMultiRegion } from './multi-region-bench';
 import { raftBudgetS, raftSlices, runRaftSections } from './raft-bench';
 import { BenchReport, ENCRYPT_TARGET_RATIO, HttpRow, httpRow, renderMarkdown, SingleNodeReport } from './report';
@@ -227,7 +227,7 @@ async function runSingleNode(options: BenchOptions, profileRoot: string | undefi
 
     const baselineRates = rates.get(baseline)!;
     // Invariant: slice r of a Trent case ran between baseline slices r and r + 1.
-    const roundRatios = (c: LoadCase): number[] => rates.get(c)!.map((rate, r) => rate / ((baselineRates[r]! + baselineRates[r + 1]!) / 2));
+    const roundRatios = (c: LoadCase): number[] => interleavedRatios(rates.get(c)!, baselineRates);
     const rows: HttpRow[] = [httpRow(baseline.name, resultOf(baseline), 1, [], baseline.problems)];
     for (const c of trent) {
       const ratios = roundRatios(c);
@@ -262,12 +262,6 @@ const resultOf = (c: LoadCase): LoadResult => (c.slices.length > 0 ? mergeSlices
 
 function notMeasured(): LoadResult {
   return { requestsPerS: NaN, p50Ms: NaN, p99Ms: NaN, completed: 0, non2xx: 0, errors: 0, timeouts: 0, statusCodes: {}, elapsedS: 0, generatorCores: NaN };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 async function startNode(profileDir: string | undefined): Promise<TrentNode> {
@@ -340,26 +334,6 @@ async function sampleEncryptRequest(): Promise<SignedRequest> {
 function baselineCheck(reply: Reply, request: SignedRequest): string | undefined {
   const sent = (JSON.parse(request.body.toString('utf8')) as { KeyId: string }).KeyId;
   return expectFields(reply, (b) => [(typeof b.KeyId === 'string' && b.KeyId.endsWith(`/${sent}`)) || `KeyId ${String(b.KeyId)}`]);
-}
-
-/** Parses a 200 JSON reply and runs field checks, each `true` or a description of what is wrong. */
-function expectFields(reply: Reply, fields: (body: Record<string, unknown>) => Array<true | string>): string | undefined {
-  const text = reply.body.toString('utf8');
-  if (reply.status !== 200) return `HTTP ${reply.status}: ${text.slice(0, 200)}`;
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return `not JSON: ${text.slice(0, 200)}`;
-  }
-  const wrong = fields(body).filter((f): f is string => f !== true);
-  return wrong.length > 0 ? wrong.join(', ') : undefined;
-}
-
-function blobLength(value: unknown, bytes: number): true | string {
-  if (typeof value !== 'string') return `expected a base64 blob, got ${typeof value}`;
-  const got = Buffer.from(value, 'base64').length;
-  return got === bytes || `blob of ${got} bytes, expected ${bytes}`;
 }
 
 function nearestPackageRoot(from: string): string {
