@@ -20,6 +20,20 @@ export interface BenchOptions {
   raft: RaftOptions;
   /** The multi-Region section: 3 Regions × 3 nodes through the real launcher. */
   multiRegion: MultiRegionOptions;
+  /** The key-specs section: Sign, Verify and GenerateMac per key spec beside the raw operation. */
+  keySpecs: KeySpecsOptions;
+}
+
+/**
+ * Like the single-node cases' but shorter by default (9 cases); --duration, --warmup, --rounds and
+ * --connections, when given, apply here too.
+ */
+export interface KeySpecsOptions {
+  run: boolean;
+  durationS: number;
+  warmupS: number;
+  rounds: number;
+  connections: number;
 }
 
 export interface MultiRegionOptions {
@@ -61,21 +75,25 @@ export type RaftSection = (typeof RAFT_SECTIONS)[number];
 /** `multi-region`: ReplicateKey → Enabled, rotation → every replica, Region kill → forced promotion → first write. */
 export const MULTI_REGION_SECTION = 'multi-region';
 
+/** `key-specs`: Sign and Verify per asymmetric key spec and GenerateMac, each beside the raw operation in-process. */
+export const KEY_SPECS_SECTION = 'key-specs';
+
 // Signatures stay valid for 15 minutes and each case's pool is signed just before the case, so a
 // case (warm-up + measurement + verification) must fit well inside that window.
 const MAX_CASE_S = 600;
 
 export const USAGE = `usage: node dist/test/bench/run.js [--duration S] [--warmup S] [--connections N] [--rounds N]
-         [--only encrypt,decrypt,gdk,gateway,raft-writes,failover,multi-region] [--cpu-prof]
+         [--only encrypt,decrypt,gdk,gateway,key-specs,raft-writes,failover,multi-region] [--cpu-prof]
          [--raft-clients 1,16,64] [--raft-duration S] [--raft-warmup S] [--raft-rounds N] [--raft-spread] [--kills N] [--etcd PATH]
          [--mr-keys N] [--region-kills N]
-  --duration S     measured seconds per single-node case (default 10, at most ${MAX_CASE_S})
-  --warmup S       unmeasured seconds per single-node case before measuring (default 2)
-  --connections N  concurrent keep-alive connections of the single-node cases (default 64)
+  --duration S     measured seconds per single-node case (default 10, at most ${MAX_CASE_S}; key-specs: default 2)
+  --warmup S       unmeasured seconds per single-node case before measuring (default 2; key-specs: default 1)
+  --connections N  concurrent keep-alive connections of the single-node and key-specs cases (default 64)
   --rounds N       cut each single-node case's measured time into N slices, interleaved with the other cases
-                   and the baseline (default 5; no slice is shorter than 1 s); 1 runs each case in one go
+                   and the baseline (default 5; no slice is shorter than 1 s); 1 runs each case in one go;
+                   key-specs: default 2, each API slice between two slices of the raw operation
   --only LIST      sections to run, comma-separated (default all): the single-node cases (the Fastify
-                   baseline runs whenever one of them does), raft-writes, failover, multi-region
+                   baseline runs whenever one of them does), key-specs, raft-writes, failover, multi-region
   --cpu-prof       profile Trent (V8 sampling profiler) and print where its time went: the single node during
                    its cases; the Region leader's primary and worker and a follower's primary during the Raft
                    writes; the profiler slows the node, so compare ratios only between unprofiled runs
@@ -101,11 +119,15 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     cpuProf: false,
     raft: { sections: RAFT_SECTIONS, clients: [1, 16, 64], durationS: 6, warmupS: 1, rounds: 3, spread: false, kills: 20, etcd: 'etcd' },
     multiRegion: { run: true, keys: 50, kills: 5 },
+    keySpecs: { run: true, durationS: 2, warmupS: 1, rounds: 2, connections: 64 },
   };
   const raft = options.raft;
+  // Flags given, for the key-specs section, whose defaults differ.
+  const given = new Set<string>();
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = splitFlag(argv[i]!);
+    given.add(flag);
     const value = (): string => {
       if (inline !== undefined) return inline;
       const next = argv[++i];
@@ -129,10 +151,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
         options.rounds = integer(flag, value(), 1, 60, problems);
         break;
       case '--only': {
-        const [only, sections, multiRegion] = cases(value(), problems);
+        const [only, sections, multiRegion, keySpecs] = cases(value(), problems);
         options.only = only;
         raft.sections = sections;
         options.multiRegion.run = multiRegion;
+        options.keySpecs.run = keySpecs;
         break;
       }
       case '--raft-clients':
@@ -172,20 +195,30 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     }
   }
   if (problems.length > 0) throw new BenchOptionsError(`${problems.join('; ')}\n${USAGE}`);
+  const k = options.keySpecs;
+  if (given.has('--duration')) k.durationS = options.durationS;
+  if (given.has('--warmup')) k.warmupS = options.warmupS;
+  if (given.has('--rounds')) k.rounds = options.rounds;
+  if (given.has('--connections')) k.connections = options.connections;
   return options;
 }
 
 /** Rounds and slice length as run: no slice shorter than a second, so connection set-up stays negligible. */
-export function sliceSchedule(options: BenchOptions): { rounds: number; sliceS: number } {
+export function sliceSchedule(options: Pick<BenchOptions, 'rounds' | 'durationS'>): { rounds: number; sliceS: number } {
   const rounds = Math.min(options.rounds, options.durationS);
   return { rounds, sliceS: options.durationS / rounds };
 }
 
-function cases(text: string, problems: string[]): [TrentCase[], RaftSection[], boolean] {
+function cases(text: string, problems: string[]): [TrentCase[], RaftSection[], boolean, boolean] {
   const names = text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-  const known: readonly string[] = [...TRENT_CASES, ...RAFT_SECTIONS, MULTI_REGION_SECTION];
+  const known: readonly string[] = [...TRENT_CASES, KEY_SPECS_SECTION, ...RAFT_SECTIONS, MULTI_REGION_SECTION];
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length > 0 || names.length === 0) problems.push(`--only takes some of ${known.join(',')}, got '${text}'`);
   // Keep the canonical order whatever order was given.
-  return [TRENT_CASES.filter((c) => names.includes(c)), RAFT_SECTIONS.filter((c) => names.includes(c)), names.includes(MULTI_REGION_SECTION)];
+  return [
+    TRENT_CASES.filter((c) => names.includes(c)),
+    RAFT_SECTIONS.filter((c) => names.includes(c)),
+    names.includes(MULTI_REGION_SECTION),
+    names.includes(KEY_SPECS_SECTION),
+  ];
 }
