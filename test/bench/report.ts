@@ -37,11 +37,41 @@ export interface SingleNodeReport {
   valid: boolean;
 }
 
+/** One key spec and operation through the API, beside the same operation in-process on one core. */
+export interface KeySpecRow {
+  keySpec: string;
+  operation: 'Sign' | 'Verify' | 'GenerateMac';
+  algorithm: string;
+  /** The API side: rate, latencies and errors over its slices, as for the single-node cases. */
+  api: Omit<HttpRow, 'ratioToFastify' | 'ratioByRound'>;
+  /** What the raw side runs, e.g. "node:crypto sign, RSA-PSS, salt 32". */
+  raw: string;
+  /** Mean of the raw slices' ops/s, one thread. */
+  rawOpsPerS: number;
+  rawSliceOpsPerS: number[];
+  /** Median over rounds of the API slice's req/s over the mean of the raw slices before and after it. */
+  ratio: number;
+  ratioByRound: number[];
+}
+
+/** Sign, Verify and GenerateMac per key spec on one node, each beside its raw operation. */
+export interface KeySpecsReport {
+  load: { tool: string; connections: number; warmupS: number; durationS: number; rounds: number; sliceS: number; requestsPerPool: number; messageBytes: number };
+  /** The node's HTTP workers (from its /_trent/status), and this machine's cores. */
+  workers: number;
+  cores: number;
+  rows: KeySpecRow[];
+  /** Problems found while setting up (e.g. a signature from Trent that the raw library rejects). */
+  problems: string[];
+  valid: boolean;
+}
+
 /** results.json: the single-node fields at the top level when those cases ran (as before the Raft sections), `raft` when they ran. */
 export interface BenchReport extends Partial<Omit<SingleNodeReport, 'valid'>> {
   date: string;
   machine: { cpus: number; cpuModel: string; platform: string; node: string; loadAverageAtStart: number[] };
   command: { npm: string; node: string };
+  keySpecs?: KeySpecsReport;
   raft?: RaftReport;
   multiRegion?: MultiRegionReport;
   valid: boolean;
@@ -74,6 +104,7 @@ export function renderMarkdown(report: BenchReport): string {
     renderSingleNode({ load, http, baselineSliceRates, encryptTarget, micro, cpuProfile, valid: http.every((r) => r.errors === 0) }, lines);
     lines.push('');
   }
+  if (report.keySpecs) renderKeySpecs(report.keySpecs, lines);
   if (report.raft) lines.push(renderRaftMarkdown(report.raft));
   if (report.multiRegion) lines.push(renderMultiRegionMarkdown(report.multiRegion));
   return `${lines.join('\n')}\n`;
@@ -136,7 +167,49 @@ function renderSingleNode(report: SingleNodeReport & { valid: boolean }, lines: 
   }
 }
 
-function errorDetail(r: HttpRow): string {
+function renderKeySpecs(report: KeySpecsReport, lines: string[]): void {
+  lines.push('## Key specs: Sign, Verify, GenerateMac through the API beside the raw operation', '');
+  const l = report.load;
+  lines.push(
+    `- load: ${l.tool}, ${l.connections} keep-alive connections, pipelining 1; per case ${l.warmupS} s warm-up (not counted), then ${l.durationS} s measured ` +
+      `as ${l.rounds} API slice${l.rounds === 1 ? '' : 's'} of ${l.sliceS.toFixed(1)} s, each between two ${l.sliceS.toFixed(1)} s slices of the raw operation (raw, API, raw, …, raw)`,
+  );
+  lines.push(
+    `- requests: each case replays ${l.requestsPerPool} requests signed beforehand by @aws-sdk/client-kms; ${l.messageBytes}-byte messages, MessageType RAW; ` +
+      'Verify replays one signature made by Sign at set-up, and every Verify reply must say SignatureValid',
+  );
+  lines.push(
+    `- raw: the same operation in this process on one thread, a tight loop with a key of the same type (node:crypto; @noble/post-quantum for ML-DSA), ` +
+      'in the same run, alternating with the API slices so that drift hits both',
+    '',
+  );
+  const valid = report.valid;
+  if (!valid) lines.push('> **!!! THE KEY-SPECS SECTION HAD ERRORS: some replies were wrong or never came, or set-up failed. Its figures are NOT valid. !!!**', '');
+  lines.push('| key spec | operation | Trent req/s | p50 ms | p99 ms | raw ops/s (1 core) | ratio (Trent ÷ raw) | errors |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of report.rows) {
+    const a = r.api;
+    const errors = a.errors === 0 ? '0' : `**${a.errors}** (${errorDetail(a)})`;
+    lines.push(`| ${r.keySpec} | ${r.operation} ${r.algorithm} | ${fmt(a.requestsPerS, 0)} | ${fmt(a.p50Ms, 0)} | ${fmt(a.p99Ms, 0)} | ${fmt(r.rawOpsPerS, 0)} | ${fmt(r.ratio, 2)} | ${errors} |`);
+  }
+  lines.push('');
+  lines.push(
+    `The node serves HTTP on ${report.workers} worker process${report.workers === 1 ? '' : 'es'} (this machine has ${report.cores} cores) while the raw column is one thread, ` +
+      'and every API request also pays for HTTP, SigV4 verification, JSON and the key lookup, and shares the cores with the load generator. ' +
+      'So for cheap operations (HMAC, Ed25519 and ECDSA verify) the ratio is mostly the request overhead and stays far below 1; ' +
+      `for expensive ones (RSA and ML-DSA sign) the operation dominates and the ratio approaches the worker count (${report.workers}), less the generator's share. ` +
+      'The ratio is the median over rounds of the API slice\'s req/s divided by the mean of the raw slices just before and after it.',
+  );
+  for (const r of report.rows) {
+    const byRound = r.ratioByRound.length > 1 ? `; ratio by round ${r.ratioByRound.map((x) => fmt(x, 2)).join(' ')}` : '';
+    lines.push(`- ${r.keySpec} ${r.operation}: raw is ${r.raw}, ${r.rawSliceOpsPerS.map((x) => fmt(x, 0)).join(' ')} ops/s by slice${byRound}; generator CPU ${pct(r.api.generatorCores)}`);
+  }
+  for (const p of report.problems) lines.push(`- **problem:** ${p}`);
+  for (const r of report.rows) for (const p of r.api.detail.preflightProblems.slice(0, 3)) lines.push(`- ${r.keySpec} ${r.operation}: ${p}`);
+  lines.push('', 'Latencies are autocannon\'s, in whole milliseconds, over 2xx replies only.', '');
+}
+
+function errorDetail(r: Pick<HttpRow, 'detail'>): string {
   const d = r.detail;
   const parts: string[] = [];
   const codes = Object.entries(d.statusCodes).filter(([code]) => !code.startsWith('2'));
