@@ -10,7 +10,8 @@
  * ratio to the baseline, and the cases are measured in interleaved slices so that a neighbour's
  * burst of work slows the baseline and Trent alike.
  *
- * Then the Raft sections (raft-bench.ts): writes on a 3-node Region beside a 3-member etcd cluster,
+ * Then the key-specs section (key-specs-bench.ts): Sign and Verify per key spec and GenerateMac on a
+ * fresh node, each beside the raw operation in this process. Then the Raft sections (raft-bench.ts): writes on a 3-node Region beside a 3-member etcd cluster,
  * and failover time beside etcd's; and the multi-Region section (multi-region-bench.ts): replication,
  * rotation and forced promotion across 3 Regions × 3 nodes. `--only` picks among all of these.
  */
@@ -28,10 +29,11 @@ import { BenchOptions, BenchOptionsError, parseBenchOptions, sliceSchedule, Tren
 import { summariseCpuProfile, ProfileSummary } from './cpu-profile-summary';
 import { median, runCryptoMicro } from './crypto-micro';
 import { LoadResult, LoadSlice, mergeSlices, Reply, sliceRate, stopLoad } from './http-load';
+import { KEY_SPECS_CASES, keySpecsBudgetS, runKeySpecs } from './key-specs-bench';
 import { blobLength, expectFields, interleavedRatios, LoadCase, ReplyCheck, SignedPool } from './load-case';
 import { multiRegionBudgetS, runMultiRegion } from './multi-region-bench';
 import { raftBudgetS, raftSlices, runRaftSections } from './raft-bench';
-import { BenchReport, ENCRYPT_TARGET_RATIO, HttpRow, httpRow, renderMarkdown, SingleNodeReport } from './report';
+import { BenchReport, ENCRYPT_TARGET_RATIO, HttpRow, httpRow, KeySpecsReport, renderMarkdown, SingleNodeReport } from './report';
 import { SignedRequest, SignedRequestRecorder } from './signed-request-recorder';
 
 const POOL_SIZE = 256;
@@ -109,13 +111,19 @@ async function main(): Promise<number> {
   const singleNodeBudgetS = singleNode ? 40 + loadS + (rounds + 1) * caseCount : 0;
   const raftS = raftBudgetS(raft);
   const multiRegionS = multiRegionBudgetS(options.multiRegion);
-  const budgetMs = (singleNodeBudgetS + raftS + multiRegionS) * 1000;
+  const keySpecsS = keySpecsBudgetS(options.keySpecs);
+  const budgetMs = (singleNodeBudgetS + keySpecsS + raftS + multiRegionS) * 1000;
   setTimeout(() => abort(`time budget of ${Math.round(budgetMs / 1000)} s exceeded; stopping`, 124), budgetMs).unref();
   if (singleNode) {
     progress(
       `${caseCount} cases × (${options.warmupS} s warm-up + ${rounds} slices of ${sliceS.toFixed(1)} s), ${options.connections} connections; ` +
         `about ${Math.round(loadS + 10)} s`,
     );
+  }
+  if (options.keySpecs.run) {
+    const k = options.keySpecs;
+    const s = sliceSchedule(k);
+    progress(`key-specs: ${KEY_SPECS_CASES} cases × (${k.warmupS} s warm-up + ${s.rounds} API slices of ${s.sliceS.toFixed(1)} s between ${s.rounds + 1} raw ones); at most ${Math.round(keySpecsS)} s`);
   }
   if (raft.sections.length > 0) {
     const r = raftSlices(raft);
@@ -134,6 +142,7 @@ async function main(): Promise<number> {
 
   const profileRoot = options.cpuProf ? join(REPO_ROOT, 'dist/bench', `cpu-prof-${date.replace(/[:.]/g, '-')}`) : undefined;
   const single = singleNode ? await runSingleNode(options, profileRoot) : undefined;
+  const keySpecs = options.keySpecs.run ? await runKeySpecsSection(options) : undefined;
   const hooks = { progress, own: (p: OwnedProcess) => void owned.add(p), ownDir: (d: string) => void ownedDirs.add(d) };
   const raftReport =
     raft.sections.length > 0
@@ -146,12 +155,13 @@ async function main(): Promise<number> {
 
   const multiRegion = options.multiRegion.run ? await runMultiRegion(options.multiRegion, hooks) : undefined;
 
-  const valid = (single?.valid ?? true) && (raftReport?.valid ?? true) && (multiRegion?.valid ?? true);
+  const valid = (single?.valid ?? true) && (keySpecs?.valid ?? true) && (raftReport?.valid ?? true) && (multiRegion?.valid ?? true);
   const report: BenchReport = {
     date,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', platform: `${platform()} ${arch()}`, node: process.version, loadAverageAtStart: loadAtStart },
     command: reproduceCommands(),
     ...single, // its own `valid` is overridden below
+    keySpecs,
     raft: raftReport,
     multiRegion,
     valid,
@@ -251,9 +261,18 @@ async function runSingleNode(options: BenchOptions, profileRoot: string | undefi
     client.destroy();
     await fastify.dispose();
     await gateway?.dispose();
-    await node.dispose();
-    rmSync(node.dataRoot, { recursive: true, force: true });
-    ownedDirs.delete(node.dataRoot);
+    await disposeNode(node);
+  }
+}
+
+/** Sign, Verify and GenerateMac per key spec on a node of their own, started as the single-node cases' is. */
+async function runKeySpecsSection(options: BenchOptions): Promise<KeySpecsReport> {
+  progress('key-specs: starting a Trent node…');
+  const node = await startNode(undefined);
+  try {
+    return await runKeySpecs(node, options.keySpecs, CREDENTIALS, progress);
+  } finally {
+    await disposeNode(node);
   }
 }
 
@@ -287,6 +306,12 @@ async function startNode(profileDir: string | undefined): Promise<TrentNode> {
     restoreEnv('NODE_OPTIONS', saved.options);
     restoreEnv(PROFILE_DIR_VARIABLE, saved.dir);
   }
+}
+
+async function disposeNode(node: TrentNode): Promise<void> {
+  await node.dispose();
+  rmSync(node.dataRoot, { recursive: true, force: true });
+  ownedDirs.delete(node.dataRoot);
 }
 
 function restoreEnv(name: string, value: string | undefined): void {
