@@ -15,7 +15,7 @@ import { cpus } from 'node:os';
 import type { TrentNode } from '../support/trent-node';
 import { KeySpecsOptions, sliceSchedule } from './bench-options';
 import { median, opsPerSecond } from './crypto-micro';
-import { mergeSlices, sliceRate } from './http-load';
+import { sliceRate } from './http-load';
 import { blobLength, expectFields, interleavedRatios, LoadCase, ReplyCheck, SignedPool } from './load-case';
 import { httpRow, KeySpecRow, KeySpecsReport } from './report';
 import { SignedRequestRecorder } from './signed-request-recorder';
@@ -145,14 +145,7 @@ async function measureCase(c: Case, warmupS: number, rounds: number, sliceS: num
     }
   }
   const ratios = interleavedRatios(apiRates, rawRates);
-  const result = c.api.slices.length > 0 ? mergeSlices(c.api.slices) : undefined;
-  const { ratioToFastify: _, ratioByRound: __, ...api } = httpRow(
-    name,
-    result ?? { requestsPerS: NaN, p50Ms: NaN, p99Ms: NaN, completed: 0, non2xx: 0, errors: 0, timeouts: 0, statusCodes: {}, elapsedS: 0, generatorCores: NaN },
-    NaN,
-    [],
-    c.api.problems,
-  );
+  const { ratioToFastify: _, ratioByRound: __, ...api } = httpRow(name, c.api.result(), NaN, [], c.api.problems);
   const row: KeySpecRow = {
     keySpec: c.keySpec,
     operation: c.operation,
@@ -164,7 +157,7 @@ async function measureCase(c: Case, warmupS: number, rounds: number, sliceS: num
     ratio: median(ratios),
     ratioByRound: ratios,
   };
-  if (result) progress(`key-specs: ${name}: Trent ${api.requestsPerS.toFixed(0)} req/s, raw ${row.rawOpsPerS.toFixed(0)} ops/s, ratio ${row.ratio.toFixed(2)}`);
+  if (c.api.slices.length > 0) progress(`key-specs: ${name}: Trent ${api.requestsPerS.toFixed(0)} req/s, raw ${row.rawOpsPerS.toFixed(0)} ops/s, ratio ${row.ratio.toFixed(2)}`);
   return row;
 }
 

@@ -1,4 +1,4 @@
-import { LoadSlice, Reply, runSlice, verifyEach } from './http-load';
+import { LoadResult, LoadSlice, mergeSlices, Reply, runSlice, verifyEach } from './http-load';
 import type { SignedRequest } from './signed-request-recorder';
 
 // Trent accepts an x-amz-date up to 15 minutes old. A pool is re-signed before a slice unless every
@@ -50,6 +50,12 @@ export class LoadCase {
 
   get failed(): boolean {
     return this.problems.length > 0;
+  }
+
+  /** The slices so far as one result; NaN rates and no replies when none was measured. */
+  result(): LoadResult {
+    if (this.slices.length > 0) return mergeSlices(this.slices);
+    return { requestsPerS: NaN, p50Ms: NaN, p99Ms: NaN, completed: 0, non2xx: 0, errors: 0, timeouts: 0, statusCodes: {}, elapsedS: 0, generatorCores: NaN };
   }
 
   /** Unmeasured load; also the first check of the replies. */

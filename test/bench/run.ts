@@ -28,7 +28,7 @@ import { PRELOAD_PATH, PROFILE_DIR_VARIABLE, START_SIGNAL } from './cpu-profiler
 import { BenchOptions, BenchOptionsError, parseBenchOptions, sliceSchedule, TrentCase, USAGE } from './bench-options';
 import { summariseCpuProfile, ProfileSummary } from './cpu-profile-summary';
 import { median, runCryptoMicro } from './crypto-micro';
-import { LoadResult, LoadSlice, mergeSlices, Reply, sliceRate, stopLoad } from './http-load';
+import { LoadSlice, Reply, sliceRate, stopLoad } from './http-load';
 import { KEY_SPECS_CASES, keySpecsBudgetS, runKeySpecs } from './key-specs-bench';
 import { blobLength, expectFields, interleavedRatios, LoadCase, ReplyCheck, SignedPool } from './load-case';
 import { multiRegionBudgetS, runMultiRegion } from './multi-region-bench';
@@ -238,10 +238,10 @@ async function runSingleNode(options: BenchOptions, profileRoot: string | undefi
     const baselineRates = rates.get(baseline)!;
     // Invariant: slice r of a Trent case ran between baseline slices r and r + 1.
     const roundRatios = (c: LoadCase): number[] => interleavedRatios(rates.get(c)!, baselineRates);
-    const rows: HttpRow[] = [httpRow(baseline.name, resultOf(baseline), 1, [], baseline.problems)];
+    const rows: HttpRow[] = [httpRow(baseline.name, baseline.result(), 1, [], baseline.problems)];
     for (const c of trent) {
       const ratios = roundRatios(c);
-      rows.push(httpRow(c.name, resultOf(c), median(ratios), ratios, c.problems));
+      rows.push(httpRow(c.name, c.result(), median(ratios), ratios, c.problems));
     }
     if (baseline.failed) for (const row of rows) row.ratioToFastify = NaN;
 
@@ -277,11 +277,6 @@ async function runKeySpecsSection(options: BenchOptions): Promise<KeySpecsReport
 }
 
 const rateOf = (slice: LoadSlice | undefined): number => (slice ? sliceRate(slice) : NaN);
-const resultOf = (c: LoadCase): LoadResult => (c.slices.length > 0 ? mergeSlices(c.slices) : notMeasured());
-
-function notMeasured(): LoadResult {
-  return { requestsPerS: NaN, p50Ms: NaN, p99Ms: NaN, completed: 0, non2xx: 0, errors: 0, timeouts: 0, statusCodes: {}, elapsedS: 0, generatorCores: NaN };
-}
 
 async function startNode(profileDir: string | undefined): Promise<TrentNode> {
   if (SUPPORT_REPO_ROOT !== REPO_ROOT) {
