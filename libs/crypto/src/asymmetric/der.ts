@@ -172,12 +172,13 @@ export function encodeSpki(algorithmOid: string, publicKey: Uint8Array): Buffer 
 }
 
 /**
- * PrivateKeyInfo (RFC 5208 §5), version 0, with no attributes: the only shape Trent writes for keys
- * it encodes itself. `privateKey` is the OCTET STRING's content.
+ * PrivateKeyInfo (RFC 5208 §5) or OneAsymmetricKey (RFC 5958 §2), version 0 or 1. `privateKey` is the
+ * OCTET STRING's content; `extra` holds any attributes or public key that follow, unparsed.
  */
 export interface PrivateKeyInfo {
   algorithm: AlgorithmIdentifier;
   privateKey: Buffer;
+  extra: Tlv[];
 }
 
 export function parsePkcs8(der: Buffer): PrivateKeyInfo {
@@ -185,10 +186,10 @@ export function parsePkcs8(der: Buffer): PrivateKeyInfo {
   if (parts.length < 3 || parts[0].tag !== TAG.INTEGER || parts[2].tag !== TAG.OCTET_STRING) throw new DerError('malformed PrivateKeyInfo');
   const version = decodeSmallInteger(parts[0].content);
   if (version !== 0 && version !== 1) throw new DerError(`unsupported PrivateKeyInfo version ${version}`);
-  if (parts.length > 3) throw new DerError('PrivateKeyInfo attributes or public key are not supported');
-  return { algorithm: readAlgorithmIdentifier(parts[1]), privateKey: parts[2].content };
+  return { algorithm: readAlgorithmIdentifier(parts[1]), privateKey: parts[2].content, extra: parts.slice(3) };
 }
 
+/** Version 0 with no attributes: the only shape Trent writes itself. */
 export function encodePkcs8(algorithmOid: string, privateKey: Uint8Array): Buffer {
   return encodeSequence(encodeSmallInteger(0), encodeSequence(encodeOid(algorithmOid)), encodeTlv(TAG.OCTET_STRING, privateKey));
 }
