@@ -108,6 +108,11 @@ export function algorithmLists(spec: KeySpec, usage: KeyUsageName): AlgorithmLis
   return out;
 }
 
+/** The signing algorithms of `spec` (empty if it cannot sign), without copying. */
+export function signingAlgorithms(spec: KeySpec): readonly string[] {
+  return SPECS[spec]?.usages.SIGN_VERIFY?.SigningAlgorithms ?? [];
+}
+
 export type HashName = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
 
 /** Byte length of each hash's output (FIPS 180-4). */
