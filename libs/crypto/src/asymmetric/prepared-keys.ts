@@ -139,6 +139,18 @@ export function preparePublicKey(spec: KeySpec, spki: Buffer): PreparedPublicKey
   return publicKeys.get(spec, spki, () => buildPublicKey(spec, spki));
 }
 
+const RSA_SPECS: Readonly<Record<number, KeySpec>> = { 2048: 'RSA_2048', 3072: 'RSA_3072', 4096: 'RSA_4096' };
+
+/** An RSA SPKI of any size Trent supports, its spec read from the modulus (Encrypt has only the public key). */
+export function prepareRsaPublicKey(spki: Buffer): PreparedPublicKey {
+  return publicKeys.get('rsa', spki, () => {
+    const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    const spec = key.asymmetricKeyType === 'rsa' ? RSA_SPECS[key.asymmetricKeyDetails?.modulusLength ?? 0] : undefined;
+    if (!spec) throw new RangeError('not an RSA_2048, RSA_3072 or RSA_4096 public key');
+    return buildPublicKey(spec, spki);
+  });
+}
+
 function buildPublicKey(spec: KeySpec, spki: Buffer): PreparedPublicKey {
   const family = asymmetricFamily(spec);
   const parsed = parseSpki(spki);
