@@ -40,6 +40,7 @@ const ed25519PrehashedDigest = twistedEdwards({
 /** Trent's ML-DSA message for pure signing with an empty context: 0x00 || |ctx| = 0 || M (FIPS 204 Algorithm 2, line 10). */
 const pureMlDsaMessage = (message: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0]), message]);
 
+/** Re-checks what the caller validated; a failure is a Trent bug, not a client error, hence RangeError. */
 function assertUsable(spec: KeySpec, algorithm: string, messageType: MessageType, message: Buffer): void {
   if (!signingAlgorithms(spec).includes(algorithm)) throw new RangeError(`${spec} keys do not sign with ${algorithm}`);
   if (!messageTypesFor(algorithm).includes(messageType)) throw new RangeError(`${algorithm} does not take ${messageType} messages`);
@@ -47,7 +48,11 @@ function assertUsable(spec: KeySpec, algorithm: string, messageType: MessageType
   if (expected !== undefined && message.length !== expected) throw new RangeError(`${algorithm} ${messageType} must be ${expected} bytes, got ${message.length}`);
 }
 
-/** Inputs are pre-validated by the caller (algorithm fits the spec, message type allowed, digest length right). */
+/**
+ * Inputs are pre-validated by the caller (algorithm fits the spec, message type allowed, digest length right).
+ * Randomness: `rng` supplies the ML-DSA hedge, the PSS salt and the ECDSA extra entropy on the DIGEST
+ * paths; OpenSSL's own generator serves the RAW ECDSA and PSS paths.
+ */
 export function sign(spec: KeySpec, material: Buffer, algorithm: string, messageType: MessageType, message: Buffer, rng: RandomSource): Buffer {
   assertUsable(spec, algorithm, messageType, message);
   const key = preparePrivateKey(spec, material);
@@ -78,7 +83,7 @@ export function sign(spec: KeySpec, material: Buffer, algorithm: string, message
   }
 }
 
-/** False for any malformed or wrong signature; never throws on hostile signature bytes. */
+/** False for any malformed or wrong signature; never throws on hostile signature bytes (only on the caller bugs `sign` rejects). */
 export function verify(spec: KeySpec, publicKey: Buffer, algorithm: string, messageType: MessageType, message: Buffer, signature: Buffer): boolean {
   assertUsable(spec, algorithm, messageType, message);
   try {
