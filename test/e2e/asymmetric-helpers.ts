@@ -194,13 +194,16 @@ export class OpensslWorkdir {
     return execFileSync('openssl', args, { cwd: this.dir, timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
-  /** True when openssl exits 0, false when it exits 1 (a verification failure); throws otherwise. */
+  /**
+   * True when an openssl pkeyutl -verify or dgst -verify says the signature verified, false when it
+   * exits 1 saying it did not; throws on anything else (a key or file openssl could not read).
+   */
   verifies(args: string[]): boolean {
     try {
-      return this.run(args).toString().includes('Signature Verified Successfully');
+      return /^(Signature Verified Successfully|Verified OK)$/m.test(this.run(args).toString());
     } catch (e) {
       const err = e as { status?: number; stdout?: Buffer };
-      if (err.status === 1 && String(err.stdout).includes('Signature Verification Failure')) return false;
+      if (err.status === 1 && /Verification Failure/i.test(String(err.stdout))) return false;
       throw e;
     }
   }
