@@ -96,7 +96,9 @@ describe(`${sign.name} (differential against @noble)`, () => {
     );
   });
 
-  it('ED25519_PH_SHA_512 signs the given SHA-512 digest: equal to noble ed25519ph over the message', () => {
+  // AWS (SignRequest.MessageType): with ED25519_PH_SHA_512 KMS "still performs the SHA-512
+  // prehash", so the caller's digest is Ed25519ph's message, hashed once more.
+  it('ED25519_PH_SHA_512 is Ed25519ph over the caller\'s digest (hashed again): equal to noble ed25519ph over the digest', () => {
     const key = keys.get('ECC_NIST_EDWARDS25519')!;
     const seed = privateScalar(key);
     const publicKey = b64(jwk(key.publicKey!, 'spki').x);
@@ -106,9 +108,10 @@ describe(`${sign.name} (differential against @noble)`, () => {
 
         const ours = sign('ECC_NIST_EDWARDS25519', key.material, 'ED25519_PH_SHA_512', 'DIGEST', digest, rng);
 
-        expect(ed25519ph.verify(ours, m, publicKey, { zip215: false })).toBe(true);
-        expect(ours).toEqual(Buffer.from(ed25519ph.sign(m, seed)));
-        expect(verify('ECC_NIST_EDWARDS25519', key.publicKey!, 'ED25519_PH_SHA_512', 'DIGEST', digest, Buffer.from(ed25519ph.sign(m, seed)))).toBe(true);
+        expect(ed25519ph.verify(ours, digest, publicKey, { zip215: false })).toBe(true);
+        expect(ed25519ph.verify(ours, m, publicKey, { zip215: false })).toBe(false);
+        expect(ours).toEqual(Buffer.from(ed25519ph.sign(digest, seed)));
+        expect(verify('ECC_NIST_EDWARDS25519', key.publicKey!, 'ED25519_PH_SHA_512', 'DIGEST', digest, Buffer.from(ed25519ph.sign(digest, seed)))).toBe(true);
         expect(verify('ECC_NIST_EDWARDS25519', key.publicKey!, 'ED25519_SHA_512', 'RAW', m, ours)).toBe(false);
       }),
       RUNS,

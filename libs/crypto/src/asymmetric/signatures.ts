@@ -1,5 +1,4 @@
-import { ed25519 } from '@noble/curves/ed25519';
-import { twistedEdwards } from '@noble/curves/abstract/edwards';
+import { ed25519ph } from '@noble/curves/ed25519';
 import { p256, p384, p521 } from '@noble/curves/nist';
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { constants, sign as opensslSign, verify as opensslVerify } from 'node:crypto';
@@ -18,24 +17,6 @@ const NOBLE_ECDSA: Partial<Record<KeySpec, typeof p256>> = {
   ECC_NIST_P521: p521,
   ECC_SECG_P256K1: secp256k1,
 };
-
-const DOM2_PREFIX = Buffer.from('SigEd25519 no Ed25519 collisions', 'latin1');
-
-/**
- * Ed25519ph whose "message" is already PH(M) = SHA-512(M): RFC 8032 §5.1 with phflag 1, an empty
- * context and the identity as prehash, so signing a digest equals noble's `ed25519ph` on the message.
- */
-const ed25519PrehashedDigest = twistedEdwards({
-  ...ed25519.CURVE,
-  domain: (data: Uint8Array, ctx: Uint8Array, phflag: boolean) => {
-    if (ctx.length > 255) throw new RangeError('Ed25519 context longer than 255 bytes');
-    return Buffer.concat([DOM2_PREFIX, Buffer.from([phflag ? 1 : 0, ctx.length]), ctx, data]);
-  },
-  prehash: (digest: Uint8Array | string) => {
-    if (typeof digest === 'string') throw new TypeError('digest must be bytes');
-    return digest;
-  },
-});
 
 /** Trent's ML-DSA message for pure signing with an empty context: 0x00 || |ctx| = 0 || M (FIPS 204 Algorithm 2, line 10). */
 const pureMlDsaMessage = (message: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0]), message]);
@@ -72,7 +53,7 @@ export function sign(spec: KeySpec, material: Buffer, algorithm: string, message
     }
     case 'ed25519':
       if (algorithm === 'ED25519_SHA_512') return opensslSign(null, message, key.keyObject!);
-      return Buffer.from(ed25519PrehashedDigest.sign(message, key.raw()));
+      return Buffer.from(ed25519ph.sign(message, key.raw())); // AWS: the digest is Ed25519ph's message, prehashed again
     case 'ml-dsa': {
       const { internal } = ML_DSA_PARAMS[spec as MlDsaSpec];
       const random = rng.bytes(32); // FIPS 204 hedged signing: rnd ← {0,1}^256 (Algorithm 2, line 5)
@@ -112,7 +93,7 @@ function verifyUnchecked(spec: KeySpec, publicKey: Buffer, algorithm: string, me
     case 'ed25519':
       if (signature.length !== 64) return false;
       if (algorithm === 'ED25519_SHA_512') return opensslVerify(null, message, key.keyObject!, signature);
-      return ed25519PrehashedDigest.verify(signature, message, key.raw, { zip215: false }); // RFC 8032 §5.1.7, as OpenSSL checks
+      return ed25519ph.verify(signature, message, key.raw, { zip215: false }); // RFC 8032 §5.1.7, as OpenSSL checks
     case 'ml-dsa': {
       const { internal, signatureLength } = ML_DSA_PARAMS[spec as MlDsaSpec];
       if (signature.length !== signatureLength) return false;
