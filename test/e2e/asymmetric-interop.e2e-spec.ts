@@ -123,6 +123,7 @@ describe('asymmetric interoperability (e2e)', () => {
       expect(signature).toHaveLength(64);
       expect(ed25519ph.verify(signature, digest, raw)).toBe(true);
       expect(ed25519ph.verify(tampered(signature), digest, raw)).toBe(false);
+      expect(ed25519ph.verify(signature, message, raw)).toBe(false); // the digest was not taken as PH(M) itself
       expect(nodeVerify(null, digest, publicKey, signature)).toBe(false);
     });
   });
