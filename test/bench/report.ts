@@ -196,8 +196,8 @@ function renderKeySpecs(report: KeySpecsReport, lines: string[]): void {
   lines.push(
     `The node serves HTTP on ${report.workers} worker process${report.workers === 1 ? '' : 'es'} (this machine has ${report.cores} cores) while the raw column is one thread, ` +
       'and every API request also pays for HTTP, SigV4 verification, JSON and the key lookup, and shares the cores with the load generator. ' +
-      'So for cheap operations (HMAC, Ed25519 and ECDSA) the ratio is mostly the request overhead; ' +
-      `for expensive ones (RSA sign, ML-DSA sign) the operation dominates and the ratio approaches the worker count (${report.workers}), less the generator's share. ` +
+      'So for cheap operations (HMAC, Ed25519, ECDSA, RSA verify) the ratio is mostly the request overhead; ' +
+      `the more an operation costs (RSA sign, ML-DSA), the more it dominates and the nearer the ratio comes to the worker count (${report.workers}), less the generator's share. ` +
       'The ratio is the median over rounds of the API slice\'s req/s divided by the mean of the raw slices just before and after it.',
     '',
   );
