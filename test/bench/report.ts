@@ -198,7 +198,9 @@ function renderKeySpecs(report: KeySpecsReport, lines: string[]): void {
       'and every API request also pays for HTTP, SigV4 verification, JSON and the key lookup, and shares the cores with the load generator. ' +
       'So for cheap operations (HMAC, Ed25519, ECDSA, RSA verify) the ratio is mostly the request overhead; ' +
       `the more an operation costs (RSA sign, ML-DSA), the more it dominates and the nearer the ratio comes to the worker count (${report.workers}), less the generator's share. ` +
-      'The ratio is the median over rounds of the API slice\'s req/s divided by the mean of the raw slices just before and after it.',
+      'The ratio is the median over rounds of the API slice\'s req/s divided by the mean of the raw slices just before and after it. ' +
+      'The workers accept connections themselves (node:cluster SCHED_NONE), so a slice\'s connections can land unevenly, at worst all on one worker; ' +
+      'for an operation that keeps the workers busy (ML-DSA) that can halve a slice\'s rate, so read its ratio by round.',
     '',
   );
   for (const r of report.rows) {
