@@ -63,15 +63,16 @@ function importType(key: KeyRecord, arn: string, input: { ImportType?: string; K
 }
 
 /** ExpirationModel (AWS's default: KEY_MATERIAL_EXPIRES) and ValidTo, with AWS's rules for which goes with which. */
-function expiration(input: { ExpirationModel?: string; ValidTo?: Date | number; KeyMaterialDescription?: string }, now: number): ImportedMaterial {
-  const validTo = input.ValidTo === undefined ? undefined : new Date(input.ValidTo as any).getTime();
+function expiration(input: { ExpirationModel?: string; ValidTo?: number; KeyMaterialDescription?: string }, now: number): ImportedMaterial {
+  // AWS JSON 1.1 timestamps are epoch seconds (the protocol layer keeps them as numbers).
+  const validTo = input.ValidTo === undefined ? undefined : Math.round(input.ValidTo * 1000);
   const model = (input.ExpirationModel ?? 'KEY_MATERIAL_EXPIRES') as ExpirationModel;
   const described = input.KeyMaterialDescription !== undefined ? { description: input.KeyMaterialDescription } : {};
   if (model === 'KEY_MATERIAL_DOES_NOT_EXPIRE') {
     if (validTo !== undefined) throw Errors.validation('A validTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE');
     return { expirationModel: model, ...described };
   }
-  if (validTo === undefined || Number.isNaN(validTo)) throw Errors.validation('A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES');
+  if (validTo === undefined) throw Errors.validation('A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES');
   if (validTo <= now) throw Errors.validation('The validTo date must be in the future.');
   if (validTo > now + MAX_VALID_TO_MS) throw Errors.validation('The validTo date must be no more than 365 days in the future.');
   return { expirationModel: model, validTo, ...described };
