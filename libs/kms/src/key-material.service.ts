@@ -12,6 +12,7 @@ import {
   RandomSource,
   unwrapKeyMaterial,
   WrappingKeyPool,
+  WrappingKeySpec,
 } from '@trent/crypto';
 import { ImportedMaterial, KeyMaterialVersion, KeyRecord } from './model/key-record';
 
@@ -25,13 +26,19 @@ export class KeyMaterialService {
   constructor(
     private readonly domainKey: DomainKey,
     private readonly random: RandomSource,
-    /** Spare RSA wrapping keys for GetParametersForImport; without one, each call generates its own. */
-    private readonly wrappingKeys?: WrappingKeyPool,
   ) {}
+
+  /**
+   * Spare RSA wrapping keys, per spec, from the first GetParametersForImport for that spec on: a
+   * process that never imports never spends CPU on RSA key generation.
+   */
+  private readonly wrappingKeys = new Map<WrappingKeySpec, WrappingKeyPool>();
 
   /** GetParametersForImport: a fresh wrapping key pair and a token sealed under the domain key. */
   importParameters(claims: ImportTokenClaims): Promise<ImportParameters> {
-    return createImportParameters(this.domainKey, claims, this.wrappingKeys);
+    let pool = this.wrappingKeys.get(claims.wrappingKeySpec);
+    if (!pool) this.wrappingKeys.set(claims.wrappingKeySpec, (pool = new WrappingKeyPool({ specs: [claims.wrappingKeySpec] })));
+    return createImportParameters(this.domainKey, claims, pool);
   }
 
   /**
