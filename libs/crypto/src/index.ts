@@ -1,3 +1,4 @@
+export * from './asymmetric';
 export * from './ciphertext-blob';
 export * from './crypto-error';
 export * from './domain-key';
