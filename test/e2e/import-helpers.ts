@@ -53,7 +53,8 @@ export function opensslRandom(work: OpensslWorkdir, bytes: number): Buffer {
 
 export type PrivateKeyKind = 'P-256' | 'P-384' | 'RSA_2048' | 'RSA_3072' | 'ED25519';
 
-const GENPKEY_ARGS: Record<PrivateKeyKind, string[]> = {
+/** `openssl genpkey` arguments for each kind of private key. */
+export const GENPKEY_ARGS: Record<PrivateKeyKind, string[]> = {
   'P-256': ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
   'P-384': ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384'],
   RSA_2048: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'],
@@ -61,10 +62,15 @@ const GENPKEY_ARGS: Record<PrivateKeyKind, string[]> = {
   ED25519: ['-algorithm', 'ED25519'],
 };
 
-/** `openssl genpkey … -outform DER`: an asymmetric private key as PKCS#8 DER, the form KMS imports. */
+/**
+ * An asymmetric private key as PKCS#8 DER, the only form KMS imports: `openssl genpkey` to PEM, then
+ * `openssl pkcs8 -topk8 -outform DER -nocrypt` as the AWS guide does. (OpenSSL 3.0's `genpkey
+ * -outform DER` writes EC keys as SEC1 and RSA keys as PKCS#1, not PKCS#8.)
+ */
 export function opensslPrivateKey(work: OpensslWorkdir, kind: PrivateKeyKind): Buffer {
   const dir = work.step();
-  openssl(dir, 'genpkey', ...GENPKEY_ARGS[kind], '-outform', 'DER', '-out', 'material.der');
+  openssl(dir, 'genpkey', ...GENPKEY_ARGS[kind], '-out', 'private.pem');
+  openssl(dir, 'pkcs8', '-topk8', '-inform', 'PEM', '-outform', 'DER', '-nocrypt', '-in', 'private.pem', '-out', 'material.der');
   return readFileSync(join(dir, 'material.der'));
 }
 

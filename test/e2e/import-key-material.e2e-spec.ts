@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { awsError, TrentNode } from '../support/trent-node';
 import { advanceClock, clusterNow, DAY_MS, DAY_S, eventually, expectDateNear, KEY_MATERIAL_ID, text, utf8 } from './e2e-helpers';
 import {
+  GENPKEY_ARGS,
   importInto,
   openssl,
   OpensslWorkdir,
@@ -313,19 +314,23 @@ describe('importing key material (e2e)', () => {
     });
 
     it.each([
-      ['in the past', -60_000],
-      ['more than 365 days ahead', 366 * DAY_MS],
-    ])('should refuse a ValidTo %s [D]', async (_what, fromNow) => {
+      ['in the past', -60_000, DAY_MS],
+      ['more than 365 days ahead', 366 * DAY_MS, 364 * DAY_MS],
+    ])('should refuse a ValidTo %s, and take one just inside the bounds [D]', async (_what, refused, accepted) => {
       const key = await createExternal();
       const { ImportToken, EncryptedKeyMaterial } = await prepareImport(kms, work, key.KeyId!, opensslRandom(work, 32));
-      const validTo = new Date((await clusterNow(node)).getTime() + fromNow);
+      const now = (await clusterNow(node)).getTime();
+      const importUntil = (validTo: number) =>
+        kms.send(new ImportKeyMaterialCommand({ KeyId: key.KeyId, ImportToken, EncryptedKeyMaterial, ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date(validTo) }));
 
-      const err = await awsError(() =>
-        kms.send(new ImportKeyMaterialCommand({ KeyId: key.KeyId, ImportToken, EncryptedKeyMaterial, ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: validTo })),
-      );
+      const err = await awsError(() => importUntil(now + refused));
 
       expect(err).toMatchObject({ name: 'ValidationException', status: 400 });
       expect((await describeKey(key.KeyId!)).KeyState).toBe('PendingImport');
+      await importUntil(now + accepted);
+      const described = await describeKey(key.KeyId!);
+      expect(described).toMatchObject({ KeyState: 'Enabled', ExpirationModel: 'KEY_MATERIAL_EXPIRES' });
+      expectDateNear(described.ValidTo, now + accepted, 1_000);
     });
 
     it('should show KEY_MATERIAL_EXPIRES and the ValidTo once imported', async () => {
@@ -443,6 +448,16 @@ describe('importing key material (e2e)', () => {
 
     it('should refuse an Ed25519 private key for an ECC_NIST_P256 key with IncorrectKeyMaterialException [P]', async () => {
       expect(await refused({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }, opensslPrivateKey(work, 'ED25519'))).toMatchObject(incorrectMaterial);
+    });
+
+    it.each<[string, PrivateKeyKind, Partial<CreateKeyCommandInput>]>([
+      ['an EC key as SEC1', 'P-256', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }],
+      ['an RSA key as PKCS#1', 'RSA_2048', { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }],
+    ])('should refuse %s (openssl genpkey -outform DER), not PKCS#8, with IncorrectKeyMaterialException [P]', async (_what, kind, input) => {
+      const dir = work.step();
+      openssl(dir, 'genpkey', ...GENPKEY_ARGS[kind], '-outform', 'DER', '-out', 'traditional.der');
+
+      expect(await refused(input, readFileSync(join(dir, 'traditional.der')))).toMatchObject(incorrectMaterial);
     });
 
     it('should refuse different material for a key that had material, enabled or after DeleteImportedKeyMaterial [D]', async () => {
