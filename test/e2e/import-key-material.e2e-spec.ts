@@ -140,13 +140,22 @@ describe('importing key material (e2e)', () => {
       },
     );
 
-    it('should not take an alias', async () => {
+    it('should not take an alias, nor should ImportKeyMaterial or DeleteImportedKeyMaterial', async () => {
       const key = await createExternal();
       await kms.send(new CreateAliasCommand({ AliasName: 'alias/import-target', TargetKeyId: key.KeyId }));
+      const { ImportToken, EncryptedKeyMaterial } = await prepareImport(kms, work, key.KeyId!, opensslRandom(work, 32));
+      const notFound = { name: 'NotFoundException', status: 400 };
 
       const err = await awsError(() => kms.send(new GetParametersForImportCommand({ KeyId: 'alias/import-target', WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' })));
 
-      expect(err).toMatchObject({ name: 'NotFoundException', status: 400 });
+      expect(err).toMatchObject(notFound);
+      expect(
+        await awsError(() =>
+          kms.send(new ImportKeyMaterialCommand({ KeyId: 'alias/import-target', ImportToken, EncryptedKeyMaterial, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' })),
+        ),
+      ).toMatchObject(notFound);
+      expect(await awsError(() => kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: 'alias/import-target' })))).toMatchObject(notFound);
+      expect((await describeKey(key.KeyId!)).KeyState).toBe('PendingImport');
     });
 
     it('should refuse a key whose material KMS made with UnsupportedOperationException [D]', async () => {
@@ -203,11 +212,11 @@ describe('importing key material (e2e)', () => {
       expect(one.imported.KeyMaterialId).not.toBe(two.imported.KeyMaterialId);
     });
 
-    it('should re-import the same material into an enabled key, keeping its key material id', async () => {
+    it('should re-import the same material into an enabled key named by its ARN, keeping its key material id', async () => {
       const { key, material, imported } = await symmetricWithMaterial();
       const before = await encrypt(key.KeyId!, 'before the re-import');
 
-      const again = await importInto(kms, work, key.KeyId!, material, { algorithm: 'RSA_AES_KEY_WRAP_SHA_256' });
+      const again = await importInto(kms, work, key.Arn!, material, { algorithm: 'RSA_AES_KEY_WRAP_SHA_256' });
 
       expect(again.KeyMaterialId).toBe(imported.KeyMaterialId);
       expect((await describeKey(key.KeyId!)).KeyState).toBe('Enabled');
@@ -577,6 +586,9 @@ describe('importing key material (e2e)', () => {
       expect(text(old.Plaintext)).toBe('sealed with material A');
       expect(old.KeyMaterialId).toBe(first.KeyMaterialId);
       expect((await kms.send(new DecryptCommand({ CiphertextBlob: await encrypt(key.KeyId!, 'now B') }))).KeyMaterialId).toBe(second.KeyMaterialId);
+      // Nothing waits for rotation any more [P].
+      expect(await awsError(() => kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId })))).toMatchObject({ name: 'KMSInvalidStateException', status: 400 });
+      expect((await describeKey(key.KeyId!)).CurrentKeyMaterialId).toBe(second.KeyMaterialId);
     });
 
     it('should refuse RotateKeyOnDemand without key material waiting for rotation with KMSInvalidStateException [P]', async () => {
