@@ -1,5 +1,6 @@
 import { DataKeyPairSpec, generateDataKeyPair } from '@trent/crypto';
 import { KmsError } from '@trent/protocol';
+import { Errors } from '../../errors/kms-errors';
 import { KmsContext, RequestScope } from '../../kms-context';
 import { dataKeyEncryptionKey, seal } from '../shared/encryption';
 import { assertNotDryRun, KmsOperation } from '../shared/operation';
@@ -27,6 +28,7 @@ export async function dataKeyPair(
   operation: 'GenerateDataKeyPair' | 'GenerateDataKeyPairWithoutPlaintext',
 ): Promise<{ response: Record<string, unknown>; privateKey: Buffer }> {
   const { key, arn } = dataKeyEncryptionKey(ctx, scope, input.KeyId, operation);
+  if (input.KeyPairSpec === 'SM2') throw Errors.unsupported('KeyPairSpec SM2 is available only in China Regions.');
   assertNotDryRun(input);
   const { privateKey, publicKey } = await generateDataKeyPair(input.KeyPairSpec as DataKeyPairSpec);
   const { blob, material } = seal(ctx, key, 'SYMMETRIC_DEFAULT', privateKey, input.EncryptionContext);
