@@ -3,10 +3,8 @@ import { KmsError } from '@trent/protocol';
 import { Errors } from '../../errors/kms-errors';
 import { keyArn } from '../../model/arn';
 import { ExpirationModel, ImportedMaterial, KeyMaterialVersion, KeyRecord } from '../../model/key-record';
-import { assertKeyStateAllows } from '../../rules/key-state-rules';
 import { Applier } from '../../state/kms-state-machine';
-import { assertImportable, stateAfterMaterialChange } from '../shared/imported';
-import { resolveKey } from '../shared/key-resolver';
+import { assertImportable, importableKey, stateAfterMaterialChange } from '../shared/imported';
 import { commit, DAY_MS, keyForApply, KmsOperation } from '../shared/operation';
 
 /** AWS: ValidTo may be at most 365 days after the import. */
@@ -15,10 +13,7 @@ const MAX_VALID_TO_MS = 365 * DAY_MS;
 export const ImportKeyMaterial: KmsOperation = {
   name: 'ImportKeyMaterial',
   async handle(ctx, scope, input) {
-    const key = resolveKey(ctx.state, ctx.region, scope.caller.accountId, input.KeyId, { allowAlias: false });
-    const arn = keyArn(ctx.region, key.accountId, key.keyId);
-    assertImportable(key, arn);
-    assertKeyStateAllows('ImportKeyMaterial', key, arn);
+    const { key, arn } = importableKey(ctx, scope, input.KeyId, 'ImportKeyMaterial');
     const now = ctx.clock.now();
     const imported = expiration(input, now);
     const newMaterial = importType(key, arn, input) === 'NEW_KEY_MATERIAL' && key.materials.length > 0;
