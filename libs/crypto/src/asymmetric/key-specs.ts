@@ -20,7 +20,7 @@ export type KeyUsageName = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_
 export type KeyFamily = 'symmetric' | 'rsa' | 'ecc' | 'ed25519' | 'ml-dsa' | 'hmac';
 export type MessageType = 'RAW' | 'DIGEST' | 'EXTERNAL_MU';
 
-/** The key specs AWS lets `CreateKeyPair`-style data key pair operations return. */
+/** The KeyPairSpec values GenerateDataKeyPair* take outside China (SM2 is China-only). */
 export type DataKeyPairSpec =
   | 'RSA_2048'
   | 'RSA_3072'

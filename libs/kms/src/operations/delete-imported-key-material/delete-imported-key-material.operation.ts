@@ -2,21 +2,15 @@ import { KmsError } from '@trent/protocol';
 import { Errors } from '../../errors/kms-errors';
 import { keyArn } from '../../model/arn';
 import { currentMaterial, KeyRecord } from '../../model/key-record';
-import { assertKeyStateAllows } from '../../rules/key-state-rules';
-import { ApplyContext } from '../../state/kms-state-machine';
-import { Applier } from '../../state/kms-state-machine';
+import { Applier, ApplyContext } from '../../state/kms-state-machine';
 import { StateWriter } from '../../state/kms-state';
-import { assertImportable, stateAfterMaterialChange } from '../shared/imported';
-import { resolveKey } from '../shared/key-resolver';
+import { assertImportable, importableKey, stateAfterMaterialChange } from '../shared/imported';
 import { commit, keyForApply, KmsOperation } from '../shared/operation';
 
 export const DeleteImportedKeyMaterial: KmsOperation = {
   name: 'DeleteImportedKeyMaterial',
   async handle(ctx, scope, input) {
-    const key = resolveKey(ctx.state, ctx.region, scope.caller.accountId, input.KeyId, { allowAlias: false });
-    const arn = keyArn(ctx.region, key.accountId, key.keyId);
-    assertImportable(key, arn);
-    assertKeyStateAllows('DeleteImportedKeyMaterial', key, arn);
+    const { key, arn } = importableKey(ctx, scope, input.KeyId, 'DeleteImportedKeyMaterial');
     if (input.KeyMaterialId !== undefined && key.keySpec !== 'SYMMETRIC_DEFAULT') {
       throw Errors.validation(`KeyMaterialId can be used only with symmetric encryption keys; ${arn} has key spec ${key.keySpec}.`);
     }

@@ -1,11 +1,8 @@
 import { KmsError } from '@trent/protocol';
 import { Errors } from '../../errors/kms-errors';
 import { epochSeconds } from '../shared/key-metadata';
-import { assertImportable } from '../shared/imported';
+import { importableKey } from '../shared/imported';
 import { DAY_MS, KmsOperation } from '../shared/operation';
-import { resolveKey } from '../shared/key-resolver';
-import { keyArn } from '../../model/arn';
-import { assertKeyStateAllows } from '../../rules/key-state-rules';
 import { isAsymmetric } from '../shared/asymmetric';
 
 /** An import token and its wrapping key are good for 24 hours (AWS). */
@@ -14,10 +11,7 @@ export const IMPORT_PARAMETERS_TTL_MS = DAY_MS;
 export const GetParametersForImport: KmsOperation = {
   name: 'GetParametersForImport',
   async handle(ctx, scope, input) {
-    const key = resolveKey(ctx.state, ctx.region, scope.caller.accountId, input.KeyId, { allowAlias: false });
-    const arn = keyArn(ctx.region, key.accountId, key.keyId);
-    assertImportable(key, arn);
-    assertKeyStateAllows('GetParametersForImport', key, arn);
+    const { key, arn } = importableKey(ctx, scope, input.KeyId, 'GetParametersForImport');
     const algorithm: string = input.WrappingAlgorithm;
     const spec: string = input.WrappingKeySpec;
     if (spec === 'SM2' || algorithm === 'SM2PKE') throw Errors.unsupported('SM2 wrapping is available only in China Regions.');

@@ -3,10 +3,8 @@ import { KmsError } from '@trent/protocol';
 import { Errors } from '../../errors/kms-errors';
 import { keyArn } from '../../model/arn';
 import { ExpirationModel, ImportedMaterial, KeyMaterialVersion, KeyRecord } from '../../model/key-record';
-import { assertKeyStateAllows } from '../../rules/key-state-rules';
 import { Applier } from '../../state/kms-state-machine';
-import { assertImportable, stateAfterMaterialChange } from '../shared/imported';
-import { resolveKey } from '../shared/key-resolver';
+import { assertImportable, importableKey, stateAfterMaterialChange } from '../shared/imported';
 import { commit, DAY_MS, keyForApply, KmsOperation } from '../shared/operation';
 
 /** AWS: ValidTo may be at most 365 days after the import. */
@@ -15,10 +13,7 @@ const MAX_VALID_TO_MS = 365 * DAY_MS;
 export const ImportKeyMaterial: KmsOperation = {
   name: 'ImportKeyMaterial',
   async handle(ctx, scope, input) {
-    const key = resolveKey(ctx.state, ctx.region, scope.caller.accountId, input.KeyId, { allowAlias: false });
-    const arn = keyArn(ctx.region, key.accountId, key.keyId);
-    assertImportable(key, arn);
-    assertKeyStateAllows('ImportKeyMaterial', key, arn);
+    const { key, arn } = importableKey(ctx, scope, input.KeyId, 'ImportKeyMaterial');
     const now = ctx.clock.now();
     const imported = expiration(input, now);
     const newMaterial = importType(key, arn, input) === 'NEW_KEY_MATERIAL' && key.materials.length > 0;
@@ -63,15 +58,16 @@ function importType(key: KeyRecord, arn: string, input: { ImportType?: string; K
 }
 
 /** ExpirationModel (AWS's default: KEY_MATERIAL_EXPIRES) and ValidTo, with AWS's rules for which goes with which. */
-function expiration(input: { ExpirationModel?: string; ValidTo?: Date | number; KeyMaterialDescription?: string }, now: number): ImportedMaterial {
-  const validTo = input.ValidTo === undefined ? undefined : new Date(input.ValidTo as any).getTime();
+function expiration(input: { ExpirationModel?: string; ValidTo?: number; KeyMaterialDescription?: string }, now: number): ImportedMaterial {
+  // AWS JSON 1.1 timestamps are epoch seconds (the protocol layer keeps them as numbers).
+  const validTo = input.ValidTo === undefined ? undefined : Math.round(input.ValidTo * 1000);
   const model = (input.ExpirationModel ?? 'KEY_MATERIAL_EXPIRES') as ExpirationModel;
   const described = input.KeyMaterialDescription !== undefined ? { description: input.KeyMaterialDescription } : {};
   if (model === 'KEY_MATERIAL_DOES_NOT_EXPIRE') {
     if (validTo !== undefined) throw Errors.validation('A validTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE');
     return { expirationModel: model, ...described };
   }
-  if (validTo === undefined || Number.isNaN(validTo)) throw Errors.validation('A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES');
+  if (validTo === undefined) throw Errors.validation('A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES');
   if (validTo <= now) throw Errors.validation('The validTo date must be in the future.');
   if (validTo > now + MAX_VALID_TO_MS) throw Errors.validation('The validTo date must be no more than 365 days in the future.');
   return { expirationModel: model, validTo, ...described };

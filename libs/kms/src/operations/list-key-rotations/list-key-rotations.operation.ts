@@ -18,7 +18,7 @@ function importedFields(m: KeyMaterialVersion): Record<string, unknown> {
 export const ListKeyRotations: KmsOperation = {
   name: 'ListKeyRotations',
   async handle(ctx, scope, input) {
-    const { key, arn } = rotatableKeyForRead(ctx, scope, input.KeyId, 'ListKeyRotations');
+    const { key } = rotatableKeyForRead(ctx, scope, input.KeyId, 'ListKeyRotations');
     const all = input.IncludeKeyMaterial === 'ALL_KEY_MATERIAL';
     const current = currentMaterial(key)?.version;
     // ROTATIONS_ONLY (the default) lists the materials that rotations created, not the first one.

@@ -1,5 +1,20 @@
 import { Errors } from '../../errors/kms-errors';
+import { keyArn } from '../../model/arn';
 import { KeyRecord } from '../../model/key-record';
+import { KmsContext, RequestScope } from '../../kms-context';
+import { assertKeyStateAllows } from '../../rules/key-state-rules';
+import { resolveKey } from './key-resolver';
+
+type ImportOperation = 'GetParametersForImport' | 'ImportKeyMaterial' | 'DeleteImportedKeyMaterial';
+
+/** The key an import operation names: key id or ARN (AWS takes no alias here), origin EXTERNAL, in a state that allows it. */
+export function importableKey(ctx: KmsContext, scope: RequestScope, keyRef: string, operation: ImportOperation): { key: KeyRecord; arn: string } {
+  const key = resolveKey(ctx.state, ctx.region, scope.caller.accountId, keyRef, { allowAlias: false });
+  const arn = keyArn(ctx.region, key.accountId, key.keyId);
+  assertImportable(key, arn);
+  assertKeyStateAllows(operation, key, arn);
+  return { key, arn };
+}
 
 /** [9] of AWS's key-state table: the import operations exist only for keys created with Origin EXTERNAL. */
 export function assertImportable(key: KeyRecord, arn: string): void {
