@@ -86,7 +86,7 @@ function sigV4Subject(req: SignedRequest): Subject {
 let sink: unknown;
 /** Calls of `fn` per second over about `ms` milliseconds of a tight loop on this thread. */
 export function opsPerSecond(fn: () => unknown, ms: number): number {
-  const budget = BigInt(ms) * 1_000_000n;
+  const budget = BigInt(Math.round(ms * 1000)) * 1_000n; // ms may be fractional (a slice of --duration over --rounds)
   const start = process.hrtime.bigint();
   let ops = 0;
   let elapsed = 0n;

@@ -1,6 +1,7 @@
 import {
   createImportParameters,
   DomainKey,
+  forgetPrivateKey,
   generateKeyMaterial,
   ImportParameters,
   ImportTokenClaims,
@@ -16,12 +17,14 @@ import {
 } from '@trent/crypto';
 import { ImportedMaterial, KeyMaterialVersion, KeyRecord } from './model/key-record';
 
+const isAsymmetricSpec = (spec: string): boolean => spec !== 'SYMMETRIC_DEFAULT' && !spec.startsWith('HMAC_');
+
 /** Unwrapped backing keys kept in memory, most recently used last. Plaintext key material never leaves memory. */
 const CACHE_LIMIT = 10_000;
 
 /** Creates backing-key versions (wrapped by the Region's domain key) and unwraps them on use. */
 export class KeyMaterialService {
-  private readonly cache = new Map<string, Buffer>();
+  private readonly cache = new Map<string, { material: Buffer; spec: string }>();
 
   constructor(
     private readonly domainKey: DomainKey,
@@ -92,7 +95,7 @@ export class KeyMaterialService {
   adopt(keyId: string, spec: string, info: Pick<KeyMaterialVersion, 'version' | 'materialId' | 'createdAt' | 'rotationType'>, material: Buffer): KeyMaterialVersion | undefined {
     if (keyMaterialId(keyId, material) !== info.materialId) return undefined;
     let publicKey: Buffer | undefined;
-    if (spec !== 'SYMMETRIC_DEFAULT' && !spec.startsWith('HMAC_')) {
+    if (isAsymmetricSpec(spec)) {
       try {
         publicKey = publicKeyFromMaterial(spec as KeySpec, material);
       } catch {
@@ -122,29 +125,24 @@ export class KeyMaterialService {
     // alone is replaced by the new primary's material of the same number.
     const cacheKey = `${key.accountId}/${key.keyId}/${version}/${entry.materialId}`;
     const hit = this.cache.get(cacheKey);
-    if (hit) return hit;
+    if (hit) return hit.material;
     const material = this.domainKey.unwrap(Buffer.from(entry.wrapped, 'base64'), { keyId: key.keyId, version });
-    if (this.cache.size >= CACHE_LIMIT) this.evictOldest();
-    this.cache.set(cacheKey, material);
+    if (this.cache.size >= CACHE_LIMIT) this.drop(this.cache.keys().next().value!);
+    this.cache.set(cacheKey, { material, spec: key.keySpec });
     return material;
   }
 
-  /** Drops a deleted key's material from memory. */
+  /** Drops a deleted key's (or deleted material's) plaintext from memory, parsed private keys included. */
   forget(accountId: string, keyId: string): void {
     const prefix = `${accountId}/${keyId}/`;
-    for (const [k, v] of this.cache) {
-      if (k.startsWith(prefix)) {
-        v.fill(0);
-        this.cache.delete(k);
-      }
-    }
+    for (const k of [...this.cache.keys()]) if (k.startsWith(prefix)) this.drop(k);
   }
 
-  private evictOldest(): void {
-    const oldest = this.cache.keys().next();
-    if (!oldest.done) {
-      this.cache.get(oldest.value)!.fill(0);
-      this.cache.delete(oldest.value);
-    }
+  private drop(cacheKey: string): void {
+    const entry = this.cache.get(cacheKey);
+    if (!entry) return;
+    if (isAsymmetricSpec(entry.spec)) forgetPrivateKey(entry.spec as KeySpec, entry.material);
+    entry.material.fill(0);
+    this.cache.delete(cacheKey);
   }
 }

@@ -4,3 +4,4 @@ export * from './key-specs';
 export * from './mac';
 export * from './rsa-oaep';
 export * from './signatures';
+export { forgetPrivateKey } from './prepared-keys';

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 
+const idOf = (kind: string, bytes: Uint8Array): string => `${kind}:${createHash('sha256').update(bytes).digest('base64')}`;
+
 /**
  * Parsed keys by SHA-256 of the bytes they were parsed from, least recently used evicted first.
  * Parsing PKCS#8 costs far more than hashing it (tens of µs for RSA against ~1 µs), so callers that
@@ -14,7 +16,7 @@ export class KeyCache<V> {
   }
 
   get(kind: string, bytes: Uint8Array, build: () => V): V {
-    const id = `${kind}:${createHash('sha256').update(bytes).digest('base64')}`;
+    const id = idOf(kind, bytes);
     const hit = this.#entries.get(id);
     if (hit !== undefined) {
       this.#entries.delete(id);
@@ -25,6 +27,14 @@ export class KeyCache<V> {
     if (this.#entries.size >= this.capacity) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(id, value);
     return value;
+  }
+
+  /** Removes and returns the entry parsed from `bytes`, if any. */
+  delete(kind: string, bytes: Uint8Array): V | undefined {
+    const id = idOf(kind, bytes);
+    const hit = this.#entries.get(id);
+    this.#entries.delete(id);
+    return hit;
   }
 
   get size(): number {

@@ -98,6 +98,18 @@ export function preparePrivateKey(spec: KeySpec, material: Buffer): PreparedPriv
   return privateKeys.get(spec, material, () => buildPrivateKey(spec, material));
 }
 
+/**
+ * Drops the parsed form of a private key whose material is gone (key deleted, imported material
+ * deleted or expired), zeroing the bytes this module holds; OpenSSL frees its copy when the key
+ * object is collected. Call it before zeroing `material` itself.
+ */
+export function forgetPrivateKey(spec: KeySpec, material: Buffer): void {
+  const prepared = privateKeys.delete(spec, material);
+  if (!prepared) return;
+  prepared.mlDsaSecretKey?.fill(0);
+  if (prepared.family === 'ecc' || prepared.family === 'ed25519') prepared.raw().fill(0);
+}
+
 function buildPrivateKey(spec: KeySpec, material: Buffer): PreparedPrivateKey {
   const family = asymmetricFamily(spec);
   if (family === 'ml-dsa') {

@@ -26,7 +26,8 @@ export type CommandBody =
   | { type: 'AdvanceClock'; deltaMs: number }
   // Imported key material (Origin EXTERNAL). The material arrives wrapped by the domain key.
   | { type: 'ImportKeyMaterial'; keyId: string; material: KeyMaterialVersion; newMaterial: boolean }
-  | { type: 'DeleteImportedKeyMaterial'; keyId: string; materialId: string }
+  // `current`: the request named no material, so it must still be the current one when applied.
+  | { type: 'DeleteImportedKeyMaterial'; keyId: string; materialId: string; current: boolean }
   | { type: 'ExpireKeyMaterial'; keyId: string; materialId: string }
   // Multi-Region keys (see libs/kms/src/mrk). The first two are AWS actions at the primary; the
   // rest come from the replicator (what another Region sent) and from the forced-promotion route.

@@ -78,6 +78,8 @@ export const applyCreateKey: Applier<'CreateKey'> = (w, cmd, ctx) => {
   // Invariant: a key id names one key for all time (ids are random UUIDs chosen by the proposer).
   if (w.state.key(cmd.accountId, key.keyId)) throw Errors.internal(`key id ${key.keyId} already exists`);
   // A multi-Region key starts as the primary of its own Region, alone.
+  // Not built yet: replicas of imported material (see CreateKey).
+  if (key.multiRegion && key.origin === 'EXTERNAL') throw Errors.unsupported('Trent does not support multi-Region keys with imported key material yet.');
   if (key.multiRegion !== (key.mrk !== undefined) || (key.mrk && (key.mrk.role !== 'PRIMARY' || key.mrk.primaryRegion !== ctx.region || key.mrk.replicas.length > 0))) {
     throw Errors.internal(`malformed multi-Region key ${key.keyId}`);
   }

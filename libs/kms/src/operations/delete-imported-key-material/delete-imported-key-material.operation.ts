@@ -19,7 +19,7 @@ export const DeleteImportedKeyMaterial: KmsOperation = {
     if (materialId !== undefined && !key.materials.some((m) => m.materialId === materialId)) {
       throw new KmsError('NotFoundException', `Key material ${materialId} is not associated with ${arn}.`);
     }
-    if (materialId !== undefined) await commit(ctx, scope, { type: 'DeleteImportedKeyMaterial', keyId: key.keyId, materialId });
+    if (materialId !== undefined) await commit(ctx, scope, { type: 'DeleteImportedKeyMaterial', keyId: key.keyId, materialId, current: input.KeyMaterialId === undefined });
     return { KeyId: arn, ...(key.keySpec === 'SYMMETRIC_DEFAULT' && materialId !== undefined ? { KeyMaterialId: materialId } : {}) };
   },
 };
@@ -30,7 +30,9 @@ export const DeleteImportedKeyMaterial: KmsOperation = {
  */
 export const applyDeleteImportedKeyMaterial: Applier<'DeleteImportedKeyMaterial'> = (w, cmd, ctx) => {
   const key = keyForApply(w, cmd, ctx, cmd.body.keyId, 'DeleteImportedKeyMaterial');
-  assertImportable(key, keyArn(ctx.region, key.accountId, key.keyId));
+  const arn = keyArn(ctx.region, key.accountId, key.keyId);
+  assertImportable(key, arn);
+  if (cmd.body.current && currentMaterial(key)?.materialId !== cmd.body.materialId) throw Errors.conflict(`${arn} was rotated while its key material was deleted. Try again.`);
   return removeMaterial(w, key, cmd.body.materialId, ctx);
 };
 

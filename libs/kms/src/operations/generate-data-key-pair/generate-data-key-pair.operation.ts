@@ -27,10 +27,18 @@ export async function dataKeyPair(
   input: Record<string, any>,
   operation: 'GenerateDataKeyPair' | 'GenerateDataKeyPairWithoutPlaintext',
 ): Promise<{ response: Record<string, unknown>; privateKey: Buffer }> {
-  const { key, arn } = dataKeyEncryptionKey(ctx, scope, input.KeyId, operation);
+  dataKeyEncryptionKey(ctx, scope, input.KeyId, operation);
   if (input.KeyPairSpec === 'SM2') throw Errors.unsupported('KeyPairSpec SM2 is available only in China Regions.');
   assertNotDryRun(input);
   const { privateKey, publicKey } = await generateDataKeyPair(input.KeyPairSpec as DataKeyPairSpec);
-  const { blob, material } = seal(ctx, key, 'SYMMETRIC_DEFAULT', privateKey, input.EncryptionContext);
-  return { response: { PrivateKeyCiphertextBlob: blob, PublicKey: publicKey, KeyId: arn, KeyPairSpec: input.KeyPairSpec, KeyMaterialId: material.materialId }, privateKey };
+  // Key generation took time (seconds for RSA_4096): the key is checked again as it is now, so a
+  // key disabled or deleted meanwhile encrypts nothing.
+  try {
+    const { key, arn } = dataKeyEncryptionKey(ctx, scope, input.KeyId, operation);
+    const { blob, material } = seal(ctx, key, 'SYMMETRIC_DEFAULT', privateKey, input.EncryptionContext);
+    return { response: { PrivateKeyCiphertextBlob: blob, PublicKey: publicKey, KeyId: arn, KeyPairSpec: input.KeyPairSpec, KeyMaterialId: material.materialId }, privateKey };
+  } catch (e) {
+    privateKey.fill(0);
+    throw e;
+  }
 }

@@ -53,6 +53,9 @@ function importType(key: KeyRecord, arn: string, input: { ImportType?: string; K
     return 'EXISTING_KEY_MATERIAL';
   }
   const type = input.ImportType ?? (key.materials.length === 0 ? 'NEW_KEY_MATERIAL' : 'EXISTING_KEY_MATERIAL');
+  if (type === 'EXISTING_KEY_MATERIAL' && key.materials.length === 0) {
+    throw Errors.validation(`${arn} has no key material yet: its first import is NEW_KEY_MATERIAL (or leave ImportType out).`);
+  }
   if (type === 'NEW_KEY_MATERIAL' && input.KeyMaterialId !== undefined) throw Errors.validation('KeyMaterialId cannot be used with ImportType NEW_KEY_MATERIAL.');
   return type;
 }

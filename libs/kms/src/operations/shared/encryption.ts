@@ -94,8 +94,11 @@ export function open(
   algorithm?: string,
 ): { key: KeyRecord; arn: string; plaintext: Buffer; material: KeyMaterialVersion; algorithm: string } {
   const named = keyRef === undefined ? undefined : resolveKey(ctx.state, ctx.region, scope.caller.accountId, keyRef, { allowAlias: true });
-  if (named && named.keySpec !== SYMMETRIC) return openAsymmetric(ctx, named, blob, encryptionContext, operation, algorithm);
   const header = parseCiphertextHeader(blob);
+  // A symmetric ciphertext with another key named is IncorrectKeyException, whatever that key is;
+  // only a request that asks for an RSA algorithm, or a blob that is not Trent's, goes the RSA way.
+  const symmetricBlob = header !== undefined && (algorithm === undefined || algorithm === SYMMETRIC);
+  if (named && named.keySpec !== SYMMETRIC && !symmetricBlob) return openAsymmetric(ctx, named, blob, encryptionContext, operation, algorithm);
   if (!header) throw Errors.invalidCiphertext();
   if (named && named.keyId !== header.keyId) throw Errors.incorrectKey();
   const key = named ?? ctx.state.key(scope.caller.accountId, header.keyId);

@@ -39,7 +39,7 @@ export function keyMetadata(region: string, key: KeyRecord): Record<string, unkn
  */
 function importFields(key: KeyRecord): Record<string, unknown> {
   const current = currentMaterial(key);
-  if (!current?.imported || current.wrapped === undefined) return {};
+  if (!current?.imported || current.wrapped === undefined || key.state === 'PendingImport') return {};
   const expiries = key.materials.filter((m) => m.wrapped !== undefined && m.imported?.validTo !== undefined).map((m) => m.imported!.validTo!);
   return { ExpirationModel: current.imported.expirationModel, ...(expiries.length > 0 ? { ValidTo: epochSeconds(Math.min(...expiries)) } : {}) };
 }

@@ -47,6 +47,7 @@ export function assertOnDemandQuota(count: number, arn: string): void {
 /** For the rotation reads: the key a KeyId names, allowed in its state, and one that rotation applies to. */
 export function rotatableKeyForRead(ctx: KmsContext, scope: RequestScope, keyRef: string, operation: 'GetKeyRotationStatus' | 'ListKeyRotations'): { key: KeyRecord; arn: string } {
   const { key, arn } = usableKey(ctx, scope, keyRef, operation);
-  assertRotatable(key, arn, true);
+  // ListKeyRotations lists imported material too; GetKeyRotationStatus is for AWS_KMS keys ([7]).
+  assertRotatable(key, arn, operation === 'ListKeyRotations');
   return { key, arn };
 }
