@@ -678,7 +678,7 @@ describe('fuzzing the KMS endpoint (e2e)', () => {
           { KeyUsage: 'SIGN_VERIFY' },
           { KeyUsage: 'GENERATE_VERIFY_MAC' },
           { KeySpec: 'SYMMETRIC_DEFAULT', CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT' },
-          { Origin: 'EXTERNAL', MultiRegion: true },
+          { Origin: 'EXTERNAL_KEY_STORE' },
           { Origin: 'AWS_CLOUDHSM' },
           { CustomKeyStoreId: 'cks-1234567890abcdef0' },
           { Policy: '{}' },

@@ -119,7 +119,7 @@ describe('key lifecycle (e2e)', () => {
     // Every other spec is created in asymmetric.e2e-spec.ts and import-key-material.e2e-spec.ts.
     it.each([
       ['SM2 (China Regions only)', { KeySpec: 'SM2' as const, KeyUsage: 'SIGN_VERIFY' as const }],
-      ['a multi-Region key with imported material (not built yet)', { Origin: 'EXTERNAL' as const, MultiRegion: true }],
+      ['a custom key store origin', { Origin: 'AWS_CLOUDHSM' as const }],
     ])('should refuse %s with UnsupportedOperationException and create nothing', async (_what, input) => {
       const keysBefore = (await kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys!.length;
 

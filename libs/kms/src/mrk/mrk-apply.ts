@@ -2,6 +2,7 @@ import { Errors } from '../errors/kms-errors';
 import { keyArn } from '../model/arn';
 import { defaultKeyPolicy } from '../model/default-policy';
 import { KeyMaterialVersion, KeyRecord, MultiRegionInfo, ReplicaInfo, ReplicaListing, ReplicaRef } from '../model/key-record';
+import { hasAllMaterial, stateAfterMaterialChange } from '../operations/shared/imported';
 import { DAY_MS } from '../operations/shared/operation';
 import { Applier } from '../state/kms-state-machine';
 import { StateWriter } from '../state/kms-state';
@@ -159,7 +160,8 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
     const known: ReplicaRef[] = order > 0 ? [...local.mrk.replicas.map(refOf), { region: local.mrk.primaryRegion }] : [];
     const handBack = unlisted([...(local.mrk.handBack ?? []), ...known], payload, me);
     next = { ...endUpdating(next), mrk: { ...replicaInfo(payload), ...(handBack.length > 0 ? { handBack } : {}) } };
-    if (local.state === 'Creating' && entry?.status === 'ACTIVE') next.state = 'Enabled';
+    if (local.state === 'Creating' && entry?.status === 'ACTIVE') next.state = next.origin === 'EXTERNAL' && !hasAllMaterial(next) ? 'PendingImport' : 'Enabled';
+    else if (next.origin === 'EXTERNAL') next.state = stateAfterMaterialChange(next, next.state);
     // A returning old primary that was waiting for its replicas to go stays waiting as a replica would: for its own window.
     if (demoted && local.state === 'PendingReplicaDeletion') next = { ...next, state: 'PendingDeletion', deletionDate: cmd.now + (local.pendingWindowDays ?? 30) * DAY_MS };
   }
@@ -364,13 +366,16 @@ function replicaInfo(payload: SyncPayload): MultiRegionInfo {
 
 /**
  * The key's materials exactly as the sender lists them: a version held locally with the same
- * material id keeps its local wrapping; any other comes from the message. Undefined when one is missing.
+ * material id keeps its local wrapping; any other comes from the message. Imported material is
+ * not sent: a version this Region has not imported yet is listed by its id alone (no material),
+ * so only that material can be imported here. Undefined when material that must come is missing.
  */
 function sharedMaterials(payload: SyncPayload, local: KeyRecord | undefined, received: KeyMaterialVersion[]): KeyMaterialVersion[] | undefined {
   const out: KeyMaterialVersion[] = [];
   for (const m of payload.shared.materials) {
     const held = local?.materials.find((l) => l.version === m.version && l.materialId === m.materialId);
-    const got = held ?? received.find((r) => r.version === m.version && r.materialId === m.materialId);
+    const imported = payload.shared.origin === 'EXTERNAL' ? { version: m.version, materialId: m.materialId, createdAt: m.createdAt } : undefined;
+    const got = held ?? received.find((r) => r.version === m.version && r.materialId === m.materialId) ?? imported;
     if (!got) return undefined;
     out.push({ ...got, createdAt: m.createdAt, ...(m.rotationType ? { rotationType: m.rotationType } : {}) });
   }

@@ -57,9 +57,10 @@ export class MrkReplicationHost implements ReplicationHost {
     if (!key?.mrk || !MRK_ID.test(key.keyId)) return undefined;
     const owes = key.mrk.role === 'PRIMARY' ? key.mrk.replicas.some((r) => r.region === item.to) : key.mrk.handoverTo === item.to;
     if (!owes) return undefined;
-    // Every version must travel (a replica holds all of them); material that is gone cannot.
-    if (key.materials.some((m) => m.wrapped === undefined)) return undefined;
-    const material: PlainMaterial[] = key.materials.map((m) => ({ version: m.version, plaintext: Buffer.from(this.ctx.materials.plaintext(key, m.version)!) }));
+    // Imported material never travels: each Region imports the same material itself (AWS). Any
+    // other material travels whole, every version (a replica holds all of them).
+    const material: PlainMaterial[] =
+      key.origin === 'EXTERNAL' ? [] : key.materials.map((m) => ({ version: m.version, plaintext: Buffer.from(this.ctx.materials.plaintext(key, m.version)!) }));
     return { payload: syncPayloadFor(key, item.to), material };
   }
 

@@ -7,7 +7,21 @@ export const MRK_ID = /^mrk-[0-9a-f]{32}$/;
 export const isPrimary = (key: KeyRecord): boolean => key.mrk?.role === 'PRIMARY';
 export const isReplica = (key: KeyRecord): boolean => key.mrk?.role === 'REPLICA';
 
-export const latestMaterialVersion = (key: KeyRecord): number => key.materials[key.materials.length - 1]?.version ?? 0;
+/**
+ * The newest version this Region holds with all before it (what it reports to the primary):
+ * imported material not imported here yet, or deleted, is not held.
+ */
+export function latestMaterialVersion(key: KeyRecord): number {
+  let held = 0;
+  for (const m of key.materials) {
+    if (m.wrapped === undefined) break;
+    held = m.version;
+  }
+  return held;
+}
+
+/** The newest version the primary rotated to (imported material waiting for RotateKeyOnDemand is not). */
+const latestRotatedVersion = (key: KeyRecord): number => Math.max(0, ...key.materials.filter((m) => !m.imported?.pendingRotation).map((m) => m.version));
 
 /** What the primary shares with its replicas (AWS's shared properties). */
 export function sharedStateOf(key: KeyRecord): MrkSharedState {
@@ -71,7 +85,7 @@ export const replicaOwed = (mrk: MultiRegionInfo, replica: ReplicaInfo): boolean
  */
 export function activeVersionOf(key: KeyRecord): number {
   const mrk = key.mrk!;
-  const latest = latestMaterialVersion(key);
+  const latest = Math.min(latestRotatedVersion(key), latestMaterialVersion(key));
   const held = mrk.replicas.map((r) => (r.ackedEpoch === mrk.epoch ? (r.ackedMaterial ?? 0) : 0));
   return Math.max(mrk.activeVersion, Math.min(latest, ...held));
 }

@@ -1,5 +1,6 @@
-import { createHash, createPublicKey, publicEncrypt, constants } from 'node:crypto';
+import { wrapKeyMaterial } from '@trent/crypto';
 import { KmsError } from '@trent/protocol';
+import { constants, createHash, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes } from 'node:crypto';
 import { deliverAll, LocalRegion } from '../testing/local-region';
 
 const EAST = 'us-east-1';
@@ -11,6 +12,15 @@ const ALL = [EAST, WEST, EU];
 function world() {
   const regions = new Map(ALL.map((name) => [name, new LocalRegion(name, ALL)]));
   return { at: (name: string) => regions.get(name)!, deliver: () => deliverAll(regions) };
+}
+
+async function kmsError(p: Promise<unknown>): Promise<KmsError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(KmsError);
+  return err as KmsError;
 }
 
 /** A multi-Region primary of `spec` in us-east-1 with replicas in the other two Regions. */
@@ -86,17 +96,89 @@ describe('multi-Region keys of every key spec', () => {
     expect(Buffer.from((await w.at(EU).call('GetPublicKey', { KeyId: id })).PublicKey).equals(Buffer.from(before))).toBe(true);
   });
 
-  it('should refuse a multi-Region key with imported material (not built yet) and leave no key behind', async () => {
-    const w = world();
-    const err = await w
-      .at(EAST)
-      .call('CreateKey', { MultiRegion: true, Origin: 'EXTERNAL' })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-    expect(err).toBeInstanceOf(KmsError);
-    expect((err as KmsError).code).toBe('UnsupportedOperationException');
-    expect((await w.at(EAST).call('ListKeys', {})).Keys).toEqual([]);
+  describe('with imported key material', () => {
+    /** GetParametersForImport in `region`, the material wrapped as a client would, ImportKeyMaterial there. */
+    async function importInto(w: ReturnType<typeof world>, region: string, keyId: string, material: Buffer, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
+      const params = await w.at(region).call('GetParametersForImport', { KeyId: keyId, WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+      const wrapped = wrapKeyMaterial(createPublicKey({ key: params.PublicKey, format: 'der', type: 'spki' }), 'RSA_AES_KEY_WRAP_SHA_256', material);
+      return w.at(region).call('ImportKeyMaterial', { KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ...extra });
+    }
+    const state = async (w: ReturnType<typeof world>, region: string, id: string) => (await w.at(region).call('DescribeKey', { KeyId: id })).KeyMetadata.KeyState;
+
+    it('should replicate without the material: each replica is PendingImport until the same material is imported there', async () => {
+      const w = world();
+      const { KeyMetadata } = await w.at(EAST).call('CreateKey', { MultiRegion: true, Origin: 'EXTERNAL' });
+      const id = KeyMetadata.KeyId;
+      expect(KeyMetadata.KeyState).toBe('PendingImport');
+      expect((await kmsError(w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST }))).message).toMatch(/is pending import\.$/);
+
+      const material = randomBytes(32);
+      await importInto(w, EAST, id, material);
+      await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
+      await w.deliver();
+      const west = (await w.at(WEST).call('DescribeKey', { KeyId: id })).KeyMetadata;
+      expect(west).toMatchObject({ KeyState: 'PendingImport', Origin: 'EXTERNAL', MultiRegionConfiguration: { MultiRegionKeyType: 'REPLICA' } });
+      const { CiphertextBlob } = await w.at(EAST).call('Encrypt', { KeyId: id, Plaintext: Buffer.from('from the east') });
+      expect((await kmsError(w.at(WEST).call('Decrypt', { CiphertextBlob }))).message).toMatch(/is pending import\.$/);
+
+      expect((await kmsError(importInto(w, WEST, id, randomBytes(32)))).code).toBe('IncorrectKeyMaterialException');
+      await importInto(w, WEST, id, material);
+      expect(await state(w, WEST, id)).toBe('Enabled');
+      expect(Buffer.from((await w.at(WEST).call('Decrypt', { CiphertextBlob })).Plaintext).toString()).toBe('from the east');
+      const [east, westAfter] = await Promise.all([EAST, WEST].map((r) => w.at(r).call('DescribeKey', { KeyId: id })));
+      expect(westAfter.KeyMetadata.CurrentKeyMaterialId).toBe(east.KeyMetadata.CurrentKeyMaterialId);
+      await w.deliver();
+      expect(await state(w, WEST, id)).toBe('Enabled');
+    });
+
+    it('should rotate to new imported material only once every replica has it imported', async () => {
+      const w = world();
+      const id = (await w.at(EAST).call('CreateKey', { MultiRegion: true, Origin: 'EXTERNAL' })).KeyMetadata.KeyId;
+      const first = randomBytes(32);
+      const second = randomBytes(32);
+      await importInto(w, EAST, id, first);
+      await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
+      await w.deliver();
+      await importInto(w, WEST, id, first);
+      const { CiphertextBlob: old } = await w.at(WEST).call('Encrypt', { KeyId: id, Plaintext: Buffer.from('old') });
+
+      const added = await importInto(w, EAST, id, second, { ImportType: 'NEW_KEY_MATERIAL' });
+      await w.deliver();
+      const listed = (await w.at(EAST).call('ListKeyRotations', { KeyId: id, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations;
+      expect(listed.map((r: any) => r.KeyMaterialState)).toEqual(['CURRENT', 'PENDING_MULTI_REGION_IMPORT_AND_ROTATION']);
+      expect((await kmsError(w.at(EAST).call('RotateKeyOnDemand', { KeyId: id }))).message).toMatch(/PENDING_MULTI_REGION_IMPORT_AND_ROTATION/);
+      expect((await kmsError(importInto(w, WEST, id, second, { ImportType: 'NEW_KEY_MATERIAL' }))).code).toBe('UnsupportedOperationException');
+
+      await importInto(w, WEST, id, second);
+      expect(await state(w, WEST, id)).toBe('Enabled');
+      // The primary learns what the replica imported when it asks (the first attempt asks).
+      await kmsError(w.at(EAST).call('RotateKeyOnDemand', { KeyId: id }));
+      await w.deliver();
+      await w.at(EAST).call('RotateKeyOnDemand', { KeyId: id });
+      await w.deliver();
+
+      for (const r of [EAST, WEST]) {
+        const { CiphertextBlob } = await w.at(r).call('Encrypt', { KeyId: id, Plaintext: Buffer.from(r) });
+        const other = r === EAST ? WEST : EAST;
+        const opened = await w.at(other).call('Decrypt', { CiphertextBlob });
+        expect(opened.KeyMaterialId).toBe(added.KeyMaterialId);
+        expect(Buffer.from((await w.at(r).call('Decrypt', { CiphertextBlob: old })).Plaintext).toString()).toBe('old');
+      }
+    });
+
+    it('should share an imported ECC key pair once each Region has imported it', async () => {
+      const w = world();
+      const id = (await w.at(EAST).call('CreateKey', { MultiRegion: true, Origin: 'EXTERNAL', KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata.KeyId;
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
+      await importInto(w, EAST, id, pkcs8);
+      await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: EU });
+      await w.deliver();
+      expect((await kmsError(w.at(EU).call('GetPublicKey', { KeyId: id }))).message).toMatch(/is pending import\.$/);
+      await importInto(w, EU, id, pkcs8);
+      const { Signature } = await w.at(EU).call('Sign', { KeyId: id, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' });
+      expect((await w.at(EAST).call('Verify', { KeyId: id, Message: message, Signature, SigningAlgorithm: 'ECDSA_SHA_256' })).SignatureValid).toBe(true);
+      expect(Buffer.from((await w.at(EU).call('GetPublicKey', { KeyId: id })).PublicKey)).toEqual(createPublicKey(privateKey).export({ format: 'der', type: 'spki' }));
+    });
   });
 });

@@ -22,7 +22,7 @@ export const CreateKey: KmsOperation = {
     if (input.CustomKeyStoreId !== undefined) {
       throw new KmsError('CustomKeyStoreNotFoundException', `Custom key store '${input.CustomKeyStoreId}' does not exist.`);
     }
-    const { keyUsage, origin } = checkSpecUsageOrigin(keySpec, input.KeyUsage, input.Origin ?? 'AWS_KMS', input.MultiRegion === true);
+    const { keyUsage, origin } = checkSpecUsageOrigin(keySpec, input.KeyUsage, input.Origin ?? 'AWS_KMS');
 
     const accountId = scope.caller.accountId;
     const policy = input.Policy === undefined ? defaultKeyPolicy(accountId) : validatePolicy(input.Policy);
@@ -56,7 +56,7 @@ export const CreateKey: KmsOperation = {
  * AWS's rules for KeySpec × KeyUsage × Origin. KeyUsage may be left out only for symmetric
  * encryption keys (AWS defaults it to ENCRYPT_DECRYPT, which no other spec accepts).
  */
-function checkSpecUsageOrigin(keySpec: string, requestedUsage: string | undefined, origin: string, multiRegion: boolean): { keyUsage: KeyUsage; origin: Origin } {
+function checkSpecUsageOrigin(keySpec: string, requestedUsage: string | undefined, origin: string): { keyUsage: KeyUsage; origin: Origin } {
   const info = keySpecInfo(keySpec);
   if (!info) throw Errors.unsupported(`KeySpec ${keySpec} is not supported in this Region.`);
   if (requestedUsage === undefined && keySpec !== SYMMETRIC) {
@@ -67,9 +67,6 @@ function checkSpecUsageOrigin(keySpec: string, requestedUsage: string | undefine
   if (origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE') {
     throw Errors.unsupported(`Origin ${origin} needs a custom key store; Trent has none.`);
   }
-  if (origin === 'EXTERNAL' && multiRegion) {
-    throw Errors.unsupported('Trent does not support multi-Region keys with imported key material yet (AWS does): create the key with Origin AWS_KMS, or without MultiRegion.');
-  }
   return { keyUsage, origin: origin as Origin };
 }
 
@@ -78,8 +75,6 @@ export const applyCreateKey: Applier<'CreateKey'> = (w, cmd, ctx) => {
   // Invariant: a key id names one key for all time (ids are random UUIDs chosen by the proposer).
   if (w.state.key(cmd.accountId, key.keyId)) throw Errors.internal(`key id ${key.keyId} already exists`);
   // A multi-Region key starts as the primary of its own Region, alone.
-  // Not built yet: replicas of imported material (see CreateKey).
-  if (key.multiRegion && key.origin === 'EXTERNAL') throw Errors.unsupported('Trent does not support multi-Region keys with imported key material yet.');
   if (key.multiRegion !== (key.mrk !== undefined) || (key.mrk && (key.mrk.role !== 'PRIMARY' || key.mrk.primaryRegion !== ctx.region || key.mrk.replicas.length > 0))) {
     throw Errors.internal(`malformed multi-Region key ${key.keyId}`);
   }

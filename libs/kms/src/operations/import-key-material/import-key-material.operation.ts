@@ -91,6 +91,9 @@ function versionFor(key: KeyRecord, arn: string, materialId: string, newMaterial
     if (!known) throw new KmsError('IncorrectKeyMaterialException', `The key material is not the key material previously imported into ${arn}.`);
     return known.version;
   }
+  if (key.mrk?.role === 'REPLICA') {
+    throw Errors.unsupported(`${arn} is a multi-Region replica key: import new key material into the primary key in ${key.mrk.primaryRegion}, then the same material here with ImportType EXISTING_KEY_MATERIAL.`);
+  }
   if (known) throw new KmsError('IncorrectKeyMaterialException', `This key material is already associated with ${arn}.`);
   if (key.materials.some((m) => m.imported?.pendingRotation)) {
     throw Errors.validation(`${arn} already has key material waiting for rotation (PENDING_ROTATION). Rotate with RotateKeyOnDemand first.`);
@@ -113,7 +116,7 @@ export const applyImportKeyMaterial: Applier<'ImportKeyMaterial'> = (w, cmd, ctx
     const keepDescription = (m: KeyMaterialVersion) => (material.imported!.description === undefined && m.imported?.description !== undefined ? { description: m.imported.description } : {});
     materials = key.materials.map((m) =>
       m.version === material.version
-        ? { ...m, wrapped: material.wrapped, imported: { ...material.imported!, ...keepDescription(m), ...(m.imported?.pendingRotation ? { pendingRotation: true } : {}) } }
+        ? { ...m, wrapped: material.wrapped, ...(material.publicKey ? { publicKey: material.publicKey } : {}), imported: { ...material.imported!, ...keepDescription(m), ...(m.imported?.pendingRotation ? { pendingRotation: true } : {}) } }
         : m,
     );
   } else {

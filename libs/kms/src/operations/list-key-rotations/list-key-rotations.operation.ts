@@ -1,8 +1,15 @@
-import { currentMaterial, KeyMaterialVersion } from '../../model/key-record';
+import { currentMaterial, KeyMaterialVersion, KeyRecord } from '../../model/key-record';
 import { epochSeconds } from '../shared/key-metadata';
 import { KmsOperation } from '../shared/operation';
 import { pageFields, paginate } from '../shared/paginate';
 import { rotatableKeyForRead } from '../shared/rotation';
+
+/** Imported material waiting for rotation; for a multi-Region primary, also for replicas that have not imported it. */
+function pendingState(key: KeyRecord, m: KeyMaterialVersion): string {
+  const mrk = key.mrk;
+  const everywhere = !mrk || mrk.role !== 'PRIMARY' || mrk.replicas.every((r) => r.ackedEpoch === mrk.epoch && (r.ackedMaterial ?? 0) >= m.version);
+  return everywhere ? 'PENDING_ROTATION' : 'PENDING_MULTI_REGION_IMPORT_AND_ROTATION';
+}
 
 /** What AWS lists for imported material: its description, whether it is present, and its expiration. */
 function importedFields(m: KeyMaterialVersion): Record<string, unknown> {
@@ -28,7 +35,7 @@ export const ListKeyRotations: KmsOperation = {
       Rotations: page.items.map((m) => ({
         KeyId: key.keyId,
         KeyMaterialId: m.materialId,
-        KeyMaterialState: m.imported?.pendingRotation ? 'PENDING_ROTATION' : m.version === current ? 'CURRENT' : 'NON_CURRENT',
+        KeyMaterialState: m.imported?.pendingRotation ? pendingState(key, m) : m.version === current ? 'CURRENT' : 'NON_CURRENT',
         ...(m.rotationType ? { RotationDate: epochSeconds(m.createdAt), RotationType: m.rotationType } : {}),
         ...(m.imported ? importedFields(m) : {}),
       })),

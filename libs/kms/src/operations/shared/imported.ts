@@ -23,9 +23,13 @@ export function assertImportable(key: KeyRecord, arn: string): void {
 
 /**
  * A key with imported material is usable only while every material it has rotated through is
- * present (material waiting for rotation does not count): otherwise it is PendingImport.
+ * present: otherwise it is PendingImport. Material waiting for rotation does not count, nor, for
+ * a multi-Region key, material beyond the active version (not in use in any Region yet).
  */
-export const hasAllMaterial = (key: KeyRecord): boolean => key.materials.length > 0 && key.materials.every((m) => m.wrapped !== undefined || m.imported?.pendingRotation);
+export function hasAllMaterial(key: KeyRecord): boolean {
+  const inUse = key.materials.filter((m) => (key.mrk ? m.version <= key.mrk.activeVersion : !m.imported?.pendingRotation));
+  return inUse.length > 0 && inUse.every((m) => m.wrapped !== undefined);
+}
 
 /**
  * The state an imported key takes after its materials changed. Only Enabled, Disabled and
