@@ -214,6 +214,40 @@ describe('AWS CLI v2 against a node (e2e)', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).Aliases).toContainEqual(expect.objectContaining({ AliasName: ALIAS, TargetKeyId: keyId }));
   });
+
+  it('should sign with an ECC key and have openssl verify the signature with the public key from get-public-key', async () => {
+    const created = await kmsOk('create-key', '--key-spec', 'ECC_NIST_P256', '--key-usage', 'SIGN_VERIFY');
+    expect(created.KeyMetadata).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_256'] });
+    const id = created.KeyMetadata.KeyId;
+    const message = file('message.bin', PLAINTEXT);
+    const signed = await kmsOk('sign', '--key-id', id, '--message', message, '--signing-algorithm', 'ECDSA_SHA_256');
+    writeFileSync(join(work, 'signature.der'), base64(signed.Signature));
+    const pub = await kmsOk('get-public-key', '--key-id', id);
+    writeFileSync(join(work, 'public.der'), base64(pub.PublicKey));
+
+    const verified = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(work, 'public.der'), '-keyform', 'DER', '-signature', join(work, 'signature.der'), join(work, 'message.bin')], { encoding: 'utf8' });
+    expect(verified.trim()).toBe('Verified OK');
+    expect(await kmsOk('verify', '--key-id', id, '--message', message, '--signing-algorithm', 'ECDSA_SHA_256', '--signature', `fileb://${join(work, 'signature.der')}`)).toMatchObject({ SignatureValid: true });
+  });
+
+  it("should import key material wrapped by openssl, following the AWS guide's steps", async () => {
+    const id = (await kmsOk('create-key', '--origin', 'EXTERNAL')).KeyMetadata.KeyId;
+    const params = await kmsOk('get-parameters-for-import', '--key-id', id, '--wrapping-algorithm', 'RSAES_OAEP_SHA_256', '--wrapping-key-spec', 'RSA_2048');
+    writeFileSync(join(work, 'WrappingPublicKey.der'), base64(params.PublicKey));
+    writeFileSync(join(work, 'ImportToken.bin'), base64(params.ImportToken));
+    execFileSync('openssl', ['rand', '-out', join(work, 'material.bin'), '32']);
+    execFileSync('openssl', [
+      'pkeyutl', '-encrypt', '-in', join(work, 'material.bin'), '-out', join(work, 'EncryptedKeyMaterial.bin'),
+      '-inkey', join(work, 'WrappingPublicKey.der'), '-keyform', 'DER', '-pubin',
+      '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', 'rsa_mgf1_md:sha256',
+    ]);
+    await kmsOk('import-key-material', '--key-id', id, '--encrypted-key-material', `fileb://${join(work, 'EncryptedKeyMaterial.bin')}`, '--import-token', `fileb://${join(work, 'ImportToken.bin')}`, '--expiration-model', 'KEY_MATERIAL_DOES_NOT_EXPIRE');
+
+    expect((await kmsOk('describe-key', '--key-id', id)).KeyMetadata).toMatchObject({ KeyState: 'Enabled', Origin: 'EXTERNAL', ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
+    const sealed = await kmsOk('encrypt', '--key-id', id, '--plaintext', file('imported-plain.bin', PLAINTEXT));
+    const opened = await kmsOk('decrypt', '--ciphertext-blob', file('imported-ct.bin', base64(sealed.CiphertextBlob)));
+    expect(base64(opened.Plaintext).equals(PLAINTEXT)).toBe(true);
+  });
 });
 
 function installedVersion(): number[] | undefined {
