@@ -116,6 +116,7 @@ function sharedState(v: unknown, at: string): MrkSharedState {
         createdAt: count(e.createdAt, `${p}.createdAt`),
       };
       if (e.rotationType !== undefined) info.rotationType = member(e.rotationType, ROTATION_TYPES, `${p}.rotationType`);
+      if (e.pendingRotation !== undefined && bool(e.pendingRotation, `${p}.pendingRotation`)) info.pendingRotation = true;
       return info;
     }),
   };

@@ -36,8 +36,13 @@ export interface KeyMaterialVersion {
   /** Cluster time (ms) the material was created; for rotations, the rotation date. */
   createdAt: number;
   rotationType?: 'AUTOMATIC' | 'ON_DEMAND';
-  /** Origin EXTERNAL: how the material was imported. */
+  /** Origin EXTERNAL: how the material was imported (absent while a replica has not imported it). */
   imported?: ImportedMaterial;
+  /**
+   * Imported as NEW_KEY_MATERIAL and waiting for RotateKeyOnDemand to make it current (AWS's
+   * PENDING_ROTATION). Never used to encrypt while set. Shared by related multi-Region keys.
+   */
+  pendingRotation?: boolean;
 }
 
 export type ExpirationModel = 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
@@ -47,11 +52,6 @@ export interface ImportedMaterial {
   /** Cluster ms; with KEY_MATERIAL_EXPIRES only. */
   validTo?: number;
   description?: string;
-  /**
-   * Imported as NEW_KEY_MATERIAL and waiting for RotateKeyOnDemand to make it current (AWS's
-   * PENDING_ROTATION). Never used to encrypt while set.
-   */
-  pendingRotation?: boolean;
 }
 
 export interface RotationSettings {
@@ -201,6 +201,6 @@ export interface AliasRecord {
  */
 export function currentMaterial(key: KeyRecord): KeyMaterialVersion | undefined {
   if (key.mrk) return key.materials.find((m) => m.version === key.mrk!.activeVersion);
-  for (let i = key.materials.length - 1; i >= 0; i--) if (!key.materials[i].imported?.pendingRotation) return key.materials[i];
+  for (let i = key.materials.length - 1; i >= 0; i--) if (!key.materials[i].pendingRotation) return key.materials[i];
   return undefined;
 }

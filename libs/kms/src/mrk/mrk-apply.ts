@@ -120,6 +120,12 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
   }
   const built = sharedMaterials(payload, local, materials);
   if (!built) return answer('refused', local, 'key material missing from the sync');
+  if (toMe && local.mrk.role === 'REPLICA') {
+    // A new primary of imported material must hold every version in use (it was Enabled for the
+    // versions it knew; the handover may carry a newer active one).
+    const missing = built.find((m) => m.version <= payload.shared.activeVersion && m.wrapped === undefined);
+    if (missing) return answer('refused', local, `${keyArn(me, local.accountId, local.keyId)} has not imported key material ${missing.materialId}; the new primary key must hold it.`);
+  }
 
   let next: KeyRecord = {
     ...local,
@@ -374,10 +380,11 @@ function sharedMaterials(payload: SyncPayload, local: KeyRecord | undefined, rec
   const out: KeyMaterialVersion[] = [];
   for (const m of payload.shared.materials) {
     const held = local?.materials.find((l) => l.version === m.version && l.materialId === m.materialId);
-    const imported = payload.shared.origin === 'EXTERNAL' ? { version: m.version, materialId: m.materialId, createdAt: m.createdAt } : undefined;
+    const imported: KeyMaterialVersion | undefined = payload.shared.origin === 'EXTERNAL' ? { version: m.version, materialId: m.materialId, createdAt: m.createdAt } : undefined;
     const got = held ?? received.find((r) => r.version === m.version && r.materialId === m.materialId) ?? imported;
     if (!got) return undefined;
-    out.push({ ...got, createdAt: m.createdAt, ...(m.rotationType ? { rotationType: m.rotationType } : {}) });
+    const { pendingRotation: _local, ...version } = got;
+    out.push({ ...version, createdAt: m.createdAt, ...(m.rotationType ? { rotationType: m.rotationType } : {}), ...(m.pendingRotation ? { pendingRotation: true } : {}) });
   }
   return out.length > 0 ? out : undefined;
 }

@@ -21,7 +21,7 @@ export function latestMaterialVersion(key: KeyRecord): number {
 }
 
 /** The newest version the primary rotated to (imported material waiting for RotateKeyOnDemand is not). */
-const latestRotatedVersion = (key: KeyRecord): number => Math.max(0, ...key.materials.filter((m) => !m.imported?.pendingRotation).map((m) => m.version));
+const latestRotatedVersion = (key: KeyRecord): number => Math.max(0, ...key.materials.filter((m) => !m.pendingRotation).map((m) => m.version));
 
 /** What the primary shares with its replicas (AWS's shared properties). */
 export function sharedStateOf(key: KeyRecord): MrkSharedState {
@@ -31,7 +31,13 @@ export function sharedStateOf(key: KeyRecord): MrkSharedState {
     origin: key.origin,
     rotation: { ...key.rotation },
     activeVersion: key.mrk!.activeVersion,
-    materials: key.materials.map(({ version, materialId, createdAt, rotationType }) => ({ version, materialId, createdAt, ...(rotationType ? { rotationType } : {}) })),
+    materials: key.materials.map(({ version, materialId, createdAt, rotationType, pendingRotation }) => ({
+      version,
+      materialId,
+      createdAt,
+      ...(rotationType ? { rotationType } : {}),
+      ...(pendingRotation ? { pendingRotation } : {}),
+    })),
   };
 }
 
@@ -100,7 +106,7 @@ function sharedSignature(key: KeyRecord): string {
     key.rotation,
     mrk.primaryRegion,
     mrk.activeVersion,
-    key.materials.map((m) => m.materialId),
+    key.materials.map((m) => [m.materialId, m.pendingRotation === true]),
     mrk.replicas.map((r) => [r.region, r.status, r.init ?? null]),
   ]);
 }

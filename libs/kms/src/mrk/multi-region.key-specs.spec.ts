@@ -166,6 +166,67 @@ describe('multi-Region keys of every key spec', () => {
       }
     });
 
+    /** An imported primary in us-east-1 with `first` imported, replicated to us-west-2, imported there too. */
+    async function importedPair(w: ReturnType<typeof world>): Promise<{ id: string; first: Buffer }> {
+      const id = (await w.at(EAST).call('CreateKey', { MultiRegion: true, Origin: 'EXTERNAL' })).KeyMetadata.KeyId;
+      const first = randomBytes(32);
+      await importInto(w, EAST, id, first);
+      await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
+      await w.deliver();
+      await importInto(w, WEST, id, first);
+      return { id, first };
+    }
+    const materialOf = async (w: ReturnType<typeof world>, encryptIn: string, decryptIn: string, id: string) => {
+      const { CiphertextBlob } = await w.at(encryptIn).call('Encrypt', { KeyId: id, Plaintext: Buffer.from('probe') });
+      return (await w.at(decryptIn).call('Decrypt', { CiphertextBlob })).KeyMaterialId;
+    };
+
+    it('should keep material waiting for rotation waiting when the primary moves: only RotateKeyOnDemand makes it current', async () => {
+      const w = world();
+      const { id } = await importedPair(w);
+      const before = await materialOf(w, EAST, WEST, id);
+      const second = randomBytes(32);
+      await importInto(w, EAST, id, second, { ImportType: 'NEW_KEY_MATERIAL' });
+      await w.deliver();
+      await w.at(EAST).call('UpdatePrimaryRegion', { KeyId: id, PrimaryRegion: WEST });
+      await w.deliver();
+
+      const listed = (await w.at(WEST).call('ListKeyRotations', { KeyId: id, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations;
+      expect(listed.map((r: any) => [r.KeyMaterialState, r.ImportState])).toEqual([
+        ['CURRENT', 'IMPORTED'],
+        ['PENDING_ROTATION', 'PENDING_IMPORT'],
+      ]);
+      await importInto(w, WEST, id, second);
+      await w.deliver();
+      expect(await materialOf(w, WEST, EAST, id)).toBe(before);
+      // us-east-1, now a replica, already told us-west-2 it holds the material.
+      await w.at(WEST).call('RotateKeyOnDemand', { KeyId: id });
+      await w.deliver();
+      expect(await materialOf(w, WEST, EAST, id)).not.toBe(before);
+      // The old primary saw the rotation too: nothing is waiting there any more.
+      expect((await kmsError(w.at(WEST).call('RotateKeyOnDemand', { KeyId: id }))).message).toMatch(/no key material in PENDING_ROTATION state/);
+    });
+
+    it('should refuse to hand the primary role to a Region that lacks material in use, and never encrypt without it', async () => {
+      const w = world();
+      const { id } = await importedPair(w);
+      const second = randomBytes(32);
+      const added = await importInto(w, EAST, id, second, { ImportType: 'NEW_KEY_MATERIAL' });
+      await w.deliver();
+      await importInto(w, WEST, id, second);
+      await kmsError(w.at(EAST).call('RotateKeyOnDemand', { KeyId: id }));
+      await w.deliver();
+      await w.at(EAST).call('RotateKeyOnDemand', { KeyId: id });
+      // Before us-west-2 hears of the rotation, its copy of the new material goes.
+      await w.at(WEST).call('DeleteImportedKeyMaterial', { KeyId: id, KeyMaterialId: added.KeyMaterialId });
+      await w.at(EAST).call('UpdatePrimaryRegion', { KeyId: id, PrimaryRegion: WEST });
+      await w.deliver();
+
+      expect((await w.at(WEST).call('DescribeKey', { KeyId: id })).KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType).toBe('REPLICA');
+      expect(await state(w, WEST, id)).toBe('PendingImport');
+      expect((await kmsError(w.at(WEST).call('Encrypt', { KeyId: id, Plaintext: Buffer.from('x') }))).code).toBe('KMSInvalidStateException');
+    });
+
     it('should share an imported ECC key pair once each Region has imported it', async () => {
       const w = world();
       const id = (await w.at(EAST).call('CreateKey', { MultiRegion: true, Origin: 'EXTERNAL', KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata.KeyId;

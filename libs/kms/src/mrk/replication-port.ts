@@ -17,6 +17,8 @@ export interface MrkMaterialInfo {
   materialId: string;
   createdAt: number;
   rotationType?: 'AUTOMATIC' | 'ON_DEMAND';
+  /** Imported material waiting for RotateKeyOnDemand on the primary (KeyMaterialVersion.pendingRotation). */
+  pendingRotation?: boolean;
 }
 
 /** The properties AWS shares among related multi-Region keys, as the primary sends them. */

@@ -32,7 +32,7 @@ export const ImportKeyMaterial: KmsOperation = {
       const kept = (normalized = checked.material);
       const materialId = ctx.materials.materialIdOf(key.keyId, kept);
       const version = versionFor(key, arn, materialId, newMaterial, input.KeyMaterialId);
-      const entry = ctx.materials.wrapImported(key.keyId, version, kept, checked.publicKey, now, newMaterial ? { ...imported, pendingRotation: true } : imported);
+      const entry = { ...ctx.materials.wrapImported(key.keyId, version, kept, checked.publicKey, now, imported), ...(newMaterial ? { pendingRotation: true } : {}) };
       await commit(ctx, scope, { type: 'ImportKeyMaterial', keyId: key.keyId, material: entry, newMaterial });
       return { KeyId: arn, ...(key.keySpec === 'SYMMETRIC_DEFAULT' ? { KeyMaterialId: materialId } : {}) };
     } finally {
@@ -95,7 +95,7 @@ function versionFor(key: KeyRecord, arn: string, materialId: string, newMaterial
     throw Errors.unsupported(`${arn} is a multi-Region replica key: import new key material into the primary key in ${key.mrk.primaryRegion}, then the same material here with ImportType EXISTING_KEY_MATERIAL.`);
   }
   if (known) throw new KmsError('IncorrectKeyMaterialException', `This key material is already associated with ${arn}.`);
-  if (key.materials.some((m) => m.imported?.pendingRotation)) {
+  if (key.materials.some((m) => m.pendingRotation)) {
     throw Errors.validation(`${arn} already has key material waiting for rotation (PENDING_ROTATION). Rotate with RotateKeyOnDemand first.`);
   }
   return key.materials.length + 1;
@@ -116,7 +116,7 @@ export const applyImportKeyMaterial: Applier<'ImportKeyMaterial'> = (w, cmd, ctx
     const keepDescription = (m: KeyMaterialVersion) => (material.imported!.description === undefined && m.imported?.description !== undefined ? { description: m.imported.description } : {});
     materials = key.materials.map((m) =>
       m.version === material.version
-        ? { ...m, wrapped: material.wrapped, ...(material.publicKey ? { publicKey: material.publicKey } : {}), imported: { ...material.imported!, ...keepDescription(m), ...(m.imported?.pendingRotation ? { pendingRotation: true } : {}) } }
+        ? { ...m, wrapped: material.wrapped, ...(material.publicKey ? { publicKey: material.publicKey } : {}), imported: { ...material.imported!, ...keepDescription(m) } }
         : m,
     );
   } else {

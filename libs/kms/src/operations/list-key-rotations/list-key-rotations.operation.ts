@@ -13,7 +13,9 @@ function pendingState(key: KeyRecord, m: KeyMaterialVersion): string {
 
 /** What AWS lists for imported material: its description, whether it is present, and its expiration. */
 function importedFields(m: KeyMaterialVersion): Record<string, unknown> {
-  const imported = m.imported!;
+  const imported = m.imported;
+  // A replica's version not imported there yet is known by its id alone.
+  if (!imported) return { ImportState: 'PENDING_IMPORT' };
   return {
     ...(imported.description !== undefined ? { KeyMaterialDescription: imported.description } : {}),
     ImportState: m.wrapped !== undefined ? 'IMPORTED' : 'PENDING_IMPORT',
@@ -35,9 +37,9 @@ export const ListKeyRotations: KmsOperation = {
       Rotations: page.items.map((m) => ({
         KeyId: key.keyId,
         KeyMaterialId: m.materialId,
-        KeyMaterialState: m.imported?.pendingRotation ? pendingState(key, m) : m.version === current ? 'CURRENT' : 'NON_CURRENT',
+        KeyMaterialState: m.pendingRotation ? pendingState(key, m) : m.version === current ? 'CURRENT' : 'NON_CURRENT',
         ...(m.rotationType ? { RotationDate: epochSeconds(m.createdAt), RotationType: m.rotationType } : {}),
-        ...(m.imported ? importedFields(m) : {}),
+        ...(key.origin === 'EXTERNAL' ? importedFields(m) : {}),
       })),
       ...pageFields(page),
     };

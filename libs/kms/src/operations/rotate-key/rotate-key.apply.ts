@@ -19,8 +19,13 @@ export const applyRotateKey: Applier<'RotateKey'> = (w, cmd, ctx) => {
   const imported = key.origin === 'EXTERNAL';
   // Invariant: versions are 1, 2, 3, … in order; a proposal built on a stale version loses. An
   // imported key rotates to the version already waiting for it.
-  const pending = imported ? key.materials.find((m) => m.version === material.version && m.materialId === material.materialId && m.imported?.pendingRotation && m.wrapped) : undefined;
+  const pending = imported ? key.materials.find((m) => m.version === material.version && m.materialId === material.materialId && m.pendingRotation && m.wrapped) : undefined;
   if (imported ? !pending : material.version !== key.materials.length + 1) throw Errors.conflict(`${arn} is being rotated by another request. Try again.`);
+  // Imported multi-Region material: every replica must (still) hold it, as RotateKeyOnDemand checked.
+  const mrk = key.mrk;
+  if (pending && mrk?.replicas.some((r) => r.ackedEpoch !== mrk.epoch || (r.ackedMaterial ?? 0) < pending.version)) {
+    throw Errors.conflict(`${arn}: a replica no longer holds key material ${pending.materialId}. Try again.`);
+  }
   const rotation = { ...key.rotation };
   if (rotationType === 'ON_DEMAND') {
     assertOnDemandQuota(rotation.onDemandCount, arn);
@@ -31,8 +36,8 @@ export const applyRotateKey: Applier<'RotateKey'> = (w, cmd, ctx) => {
     rotation.nextRotationAt = cmd.now + rotation.periodDays! * DAY_MS;
   }
   const rotated = (m: KeyMaterialVersion): KeyMaterialVersion => {
-    const { pendingRotation: _done, ...imported } = m.imported!;
-    return { ...m, imported, createdAt: cmd.now, rotationType };
+    const { pendingRotation: _done, ...rest } = m;
+    return { ...rest, createdAt: cmd.now, rotationType };
   };
   const materials = pending ? key.materials.map((m) => (m === pending ? rotated(m) : m)) : [...key.materials, { ...material, createdAt: cmd.now, rotationType }];
   w.putKey({ ...key, rotation, materials });

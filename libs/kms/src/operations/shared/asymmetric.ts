@@ -1,6 +1,7 @@
 import { algorithmLists, AlgorithmLists, KeySpec, KeyUsageName } from '@trent/crypto';
 import { KmsError } from '@trent/protocol';
 import { Errors } from '../../errors/kms-errors';
+import { keyArn } from '../../model/arn';
 import { currentMaterial, KeyMaterialVersion, KeyRecord } from '../../model/key-record';
 import { RuledOperation } from '../../rules/key-state-rules';
 import { KmsContext, RequestScope } from '../../kms-context';
@@ -29,7 +30,7 @@ export function currentSecret(ctx: KmsContext, key: KeyRecord): { secret: Buffer
   const material = currentMaterial(key);
   const secret = material && ctx.materials.plaintext(key, material.version);
   // Key state rules let no key without material get here (PendingImport); this is an invariant check.
-  if (!material || !secret) throw Errors.internal(`Key material of ${key.keyId} is not available.`);
+  if (!material || !secret) throw Errors.pendingImport(keyArn(ctx.region, key.accountId, key.keyId));
   return { secret, material };
 }
 

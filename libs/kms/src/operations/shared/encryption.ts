@@ -50,7 +50,8 @@ function assertEncryptionUse(key: KeyRecord, arn: string, operation: string, alg
  * bare RSAES-OAEP ciphertext (what AWS returns, so anyone with the private key can decrypt it).
  */
 export function seal(ctx: KmsContext, key: KeyRecord, algorithm: string, plaintext: Buffer, encryptionContext?: Record<string, string>): { blob: Buffer; material: KeyMaterialVersion } {
-  const material = currentMaterial(key)!;
+  const material = currentMaterial(key);
+  if (!material) throw Errors.pendingImport(keyArn(ctx.region, key.accountId, key.keyId));
   if (algorithm !== SYMMETRIC) {
     assertNoContext(encryptionContext, algorithm);
     const limit = rsaPlaintextLimit(key.keySpec as any, algorithm as RsaEncryptionAlgorithm);
@@ -59,7 +60,9 @@ export function seal(ctx: KmsContext, key: KeyRecord, algorithm: string, plainte
     }
     return { blob: rsaEncrypt(publicKeyOf(key), algorithm as RsaEncryptionAlgorithm, plaintext), material };
   }
-  const backing = ctx.materials.plaintext(key, material.version)!;
+  const backing = ctx.materials.plaintext(key, material.version);
+  // Invariant (key states): an Enabled key holds its current material. Checked, not assumed.
+  if (!backing) throw Errors.pendingImport(keyArn(ctx.region, key.accountId, key.keyId));
   const blob = sealSymmetric(backing, { keyId: key.keyId, version: material.version }, plaintext, canonicalEncryptionContext(encryptionContext), ctx.random);
   return { blob, material };
 }

@@ -27,7 +27,7 @@ export function assertImportable(key: KeyRecord, arn: string): void {
  * a multi-Region key, material beyond the active version (not in use in any Region yet).
  */
 export function hasAllMaterial(key: KeyRecord): boolean {
-  const inUse = key.materials.filter((m) => (key.mrk ? m.version <= key.mrk.activeVersion : !m.imported?.pendingRotation));
+  const inUse = key.materials.filter((m) => (key.mrk ? m.version <= key.mrk.activeVersion : !m.pendingRotation));
   return inUse.length > 0 && inUse.every((m) => m.wrapped !== undefined);
 }
 

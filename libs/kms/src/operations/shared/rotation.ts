@@ -19,7 +19,7 @@ export function assertRotatable(key: KeyRecord, arn: string, importedToo = false
 
 /** RotateKeyOnDemand on an imported key: the material imported as NEW_KEY_MATERIAL and waiting for it. */
 export function pendingImportedMaterial(key: KeyRecord, arn: string): KeyMaterialVersion {
-  const pending = key.materials.find((m) => m.imported?.pendingRotation && m.wrapped !== undefined);
+  const pending = key.materials.find((m) => m.pendingRotation && m.wrapped !== undefined);
   if (!pending) {
     // Provisional: AWS does not document this error.
     throw new KmsError('KMSInvalidStateException', `${arn} has no key material in PENDING_ROTATION state. Import new key material with ImportType NEW_KEY_MATERIAL first.`);
