@@ -29,6 +29,8 @@ export class KeyMaterialService {
   constructor(
     private readonly domainKey: DomainKey,
     private readonly random: RandomSource,
+    /** Makes the wrapping-key pool of a spec; tests inject one that hands out keys made beforehand. */
+    private readonly newWrappingKeyPool: (spec: WrappingKeySpec) => WrappingKeyPool = (spec) => new WrappingKeyPool({ specs: [spec] }),
   ) {}
 
   /**
@@ -40,7 +42,7 @@ export class KeyMaterialService {
   /** GetParametersForImport: a fresh wrapping key pair and a token sealed under the domain key. */
   importParameters(claims: ImportTokenClaims): Promise<ImportParameters> {
     let pool = this.wrappingKeys.get(claims.wrappingKeySpec);
-    if (!pool) this.wrappingKeys.set(claims.wrappingKeySpec, (pool = new WrappingKeyPool({ specs: [claims.wrappingKeySpec] })));
+    if (!pool) this.wrappingKeys.set(claims.wrappingKeySpec, (pool = this.newWrappingKeyPool(claims.wrappingKeySpec)));
     return createImportParameters(this.domainKey, claims, pool);
   }
 

@@ -1,11 +1,13 @@
-import { seededRandom } from '@trent/crypto';
+import { keyMaterialId, seededRandom, wrapKeyMaterial } from '@trent/crypto';
 import { KmsError } from '@trent/protocol';
+import { createPublicKey } from 'node:crypto';
 import { AckPayload, GonePayload, GoneReply, PlainMaterial, SyncPayload } from './replication-port';
 import { deliverAll, LocalRegion, TEST_CALLER } from '../testing/local-region';
 
 /*
  * Multi-Region keys under a hostile network, in memory: random operations in random Regions
- * (create, replicate, rotate, encrypt, disable, move the primary, forced promotions), while
+ * (create, replicate, rotate, encrypt, disable, move the primary, forced promotions; keys with
+ * imported material too: import, import new material, delete it), while
  * messages are delayed, reordered, duplicated and lost, and Regions go down and come back.
  * Afterwards every Region is up and the network delivers everything; then every related key must
  * agree on the primary and the material, and every ciphertext ever returned must decrypt in every
@@ -29,7 +31,7 @@ function prng(seed: number): () => number {
   return () => source.bytes(4).readUInt32LE(0) / 2 ** 32;
 }
 
-async function run(seed: number): Promise<{ ciphertexts: number; promotions: number; moves: number; deletions: number }> {
+async function run(seed: number): Promise<{ ciphertexts: number; promotions: number; moves: number; deletions: number; imports: number }> {
   const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   let now = Date.UTC(2026, 10, 23);
@@ -42,6 +44,23 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
   let promotions = 0;
   let moves = 0;
   let deletions = 0;
+  let imports = 0;
+  /** Imported keys: every material the test ever made for each, by KeyMaterialId. */
+  const imported = new Map<string, Map<string, Buffer>>();
+  const material = (keyId: string): Buffer => {
+    const bytes = Buffer.from(Array.from({ length: 32 }, () => Math.floor(rnd() * 256)));
+    imported.get(keyId)!.set(keyMaterialId(keyId, bytes), bytes);
+    return bytes;
+  };
+  /** The AWS import steps in `region` (the wrapping key is reused across tokens: see LocalRegion). */
+  const importInto = async (region: string, keyId: string, bytes: Buffer, importType?: string) => {
+    const params = await call(region, 'GetParametersForImport', { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+    if (!params) return undefined;
+    const wrapped = wrapKeyMaterial(createPublicKey({ key: params.PublicKey, format: 'der', type: 'spki' }), 'RSAES_OAEP_SHA_256', bytes);
+    const out = await call(region, 'ImportKeyMaterial', { KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ...(importType ? { ImportType: importType } : {}) });
+    if (out) imports++;
+    return out;
+  };
   const call = async (region: string, op: string, input: Record<string, unknown>) => {
     trace('op', op, region, String(input.KeyId ?? '').slice(4, 8), JSON.stringify(input.ReplicaRegion ?? input.PrimaryRegion ?? ''));
     try {
@@ -101,19 +120,34 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
     } else if (x < 0.66 || keyId === undefined) {
       trace('op CreateKey', r);
       if (keys.length < 4) {
-        const created = await call(r, 'CreateKey', { MultiRegion: true });
+        const external = rnd() < 0.4;
+        const created = await call(r, 'CreateKey', { MultiRegion: true, ...(external ? { Origin: 'EXTERNAL' } : {}) });
         if (created) keys.push(created.KeyMetadata.KeyId);
+        if (created && external) {
+          imported.set(created.KeyMetadata.KeyId, new Map());
+          await importInto(r, created.KeyMetadata.KeyId, material(created.KeyMetadata.KeyId));
+        }
       }
     } else if (x < 0.74) {
       await call(r, 'ReplicateKey', { KeyId: keyId, ReplicaRegion: pick(REGIONS) });
     } else if (x < 0.8) {
       await call(r, 'RotateKeyOnDemand', { KeyId: keyId });
+    } else if (x < 0.9 && imported.has(keyId) && rnd() < 0.35) {
+      // Imported material: bring a version this Region lacks, add new material, or delete some.
+      const local = at(r).state.key(ACCOUNT, keyId);
+      const missing = local?.materials.find((m) => m.wrapped === undefined);
+      const y = rnd();
+      if (local && missing && y < 0.6) await importInto(r, keyId, imported.get(keyId)!.get(missing.materialId)!);
+      else if (local && y < 0.85) await importInto(r, keyId, material(keyId), 'NEW_KEY_MATERIAL');
+      else if (local && local.materials.length > 0) await call(r, 'DeleteImportedKeyMaterial', { KeyId: keyId, KeyMaterialId: pick(local.materials).materialId });
     } else if (x < 0.9) {
       const plaintext = `s${seed}-${step}`;
       const out = await call(r, 'Encrypt', { KeyId: keyId, Plaintext: Buffer.from(plaintext) });
       if (out) ciphertexts.push({ keyId: keyId!, blob: out.CiphertextBlob, plaintext });
     } else if (x < 0.93) {
-      if (await call(r, 'UpdatePrimaryRegion', { KeyId: keyId, PrimaryRegion: pick(REGIONS) })) moves++;
+      // Mostly to a Region holding a replica, so that moves happen often enough to matter.
+      const listed = at(r).state.key(ACCOUNT, keyId!)?.mrk?.replicas.map((x) => x.region) ?? [];
+      if (await call(r, 'UpdatePrimaryRegion', { KeyId: keyId, PrimaryRegion: listed.length > 0 && rnd() < 0.8 ? pick(listed) : pick(REGIONS) })) moves++;
     } else if (x < 0.95) {
       const result = await at(r).ctx.log.propose({ requestId: `force-${seed}-${step}`, now, accountId: ACCOUNT, body: { type: 'ForcePromote', keyId: keyId! } });
       trace('op ForcePromote', r, keyId!.slice(4, 8), result.ok);
@@ -142,6 +176,14 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
   for (const m of wire.splice(0)) await deliver(m);
   while (wire.length > 0) await deliver(wire.shift()!);
   await deliverAll(regions, new Set(), 60);
+  // Then every Region imports what it lacks of imported keys, as an operator would, and that
+  // material must bring every such key back.
+  for (const [keyId, made] of imported) {
+    for (const region of REGIONS) {
+      for (const m of at(region).state.key(ACCOUNT, keyId)?.materials ?? []) if (m.wrapped === undefined) await importInto(region, keyId, made.get(m.materialId)!);
+    }
+  }
+  await deliverAll(regions, new Set(), 60);
   if (process.env.MRK_DUMP) for (const keyId of keys) for (const region of REGIONS) console.log(region, keyId.slice(4, 8), JSON.stringify({ state: at(region).state.key(ACCOUNT, keyId)?.state, mrk: at(region).state.key(ACCOUNT, keyId)?.mrk, gone: at(region).state.goneReplica(ACCOUNT, keyId) }));
   for (const region of REGIONS) expect({ region, pending: at(region).host.pending() }).toEqual({ region, pending: [] });
 
@@ -153,7 +195,11 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
     expect({ keyId, primaries: primaries.map((p) => p.region) }).toEqual({ keyId, primaries: [expect.any(String)] });
     for (const h of holders) {
       expect({ region: h.region, primary: h.key!.mrk!.primaryRegion }).toEqual({ region: h.region, primary: primaries[0].region });
-      expect(h.key!.materials.map((m) => m.materialId)).toEqual(primaries[0].key!.materials.map((m) => m.materialId));
+      expect(h.key!.materials.map((m) => [m.materialId, m.pendingRotation === true])).toEqual(primaries[0].key!.materials.map((m) => [m.materialId, m.pendingRotation === true]));
+      // Imported material: every version in use is held wherever the key is usable.
+      if (imported.has(keyId) && (h.key!.state === 'Enabled' || h.key!.state === 'Disabled')) {
+        expect({ region: h.region, missing: h.key!.materials.filter((m) => m.version <= h.key!.mrk!.activeVersion && !m.wrapped).map((m) => m.version) }).toEqual({ region: h.region, missing: [] });
+      }
       expect(h.key!.mrk!.activeVersion).toBe(primaries[0].key!.mrk!.activeVersion);
       expect(['Updating', 'Creating']).not.toContain(h.key!.state);
       // Only a primary waits for replicas to go, and only while it has some.
@@ -168,7 +214,7 @@ async function run(seed: number): Promise<{ ciphertexts: number; promotions: num
       expect(Buffer.from(out.Plaintext).toString()).toBe(c.plaintext);
     }
   }
-  return { ciphertexts: ciphertexts.length, promotions, moves, deletions };
+  return { ciphertexts: ciphertexts.length, promotions, moves, deletions, imports };
 }
 
 describe('multi-Region keys under a hostile network (seeded)', () => {
@@ -176,12 +222,14 @@ describe('multi-Region keys under a hostile network (seeded)', () => {
     let ciphertexts = 0;
     let promotions = 0;
     let moves = 0;
+    let imports = 0;
     for (const seed of SEEDS) {
       try {
         const r = await run(seed);
         ciphertexts += r.ciphertexts;
         promotions += r.promotions;
         moves += r.moves;
+        imports += r.imports;
       } catch (e) {
         throw new Error(`seed ${seed} failed (replay: MRK_SEED=${seed} npx jest libs/kms/src/mrk/multi-region.random): ${(e as Error).message}`);
       }
@@ -191,7 +239,8 @@ describe('multi-Region keys under a hostile network (seeded)', () => {
       expect(ciphertexts).toBeGreaterThan(SEEDS.length * 5);
       expect(promotions).toBeGreaterThan(SEEDS.length / 10);
       expect(moves).toBeGreaterThan(SEEDS.length / 20);
+      expect(imports).toBeGreaterThan(SEEDS.length * 2);
     }
-    if (process.env.MRK_DUMP) console.log({ ciphertexts, promotions, moves });
+    if (process.env.MRK_DUMP) console.log({ ciphertexts, promotions, moves, imports });
   }, Math.max(120_000, (SEEDS.length * STEPS) / 20));
 });

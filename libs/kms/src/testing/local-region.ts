@@ -1,5 +1,5 @@
-import { DomainKey, systemRandom } from '@trent/crypto';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { DomainKey, generateWrappingKey, systemRandom, WrappingKeyPool, WrappingKeySpec } from '@trent/crypto';
+import { KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { KeyMaterialService } from '../key-material.service';
 import { Caller, ClusterClock, KmsContext } from '../kms-context';
 import { KmsScheduler } from '../kms-scheduler';
@@ -36,6 +36,21 @@ class ImmediateLog implements ReplicatedLog {
   async close(): Promise<void> {}
 }
 
+/**
+ * One RSA wrapping key per spec for every LocalRegion of the process: generating one per
+ * GetParametersForImport would dominate seeded runs that import thousands of times. (Each token
+ * still seals its own copy; reusing the wrapping key weakens nothing a test relies on.)
+ */
+const wrappingKeys = new Map<WrappingKeySpec, Promise<KeyObject>>();
+const reusedWrappingKeys = (): WrappingKeyPool =>
+  new WrappingKeyPool({
+    specs: [],
+    generate: (s) => {
+      if (!wrappingKeys.has(s)) wrappingKeys.set(s, generateWrappingKey(s));
+      return wrappingKeys.get(s)!;
+    },
+  });
+
 export const TEST_CALLER: Caller = { accountId: '111122223333', principalArn: 'arn:aws:iam::111122223333:root', accessKeyId: 'AKIDTEST' };
 
 /**
@@ -59,7 +74,7 @@ export class LocalRegion {
       region: name,
       state: this.state,
       log,
-      materials: new KeyMaterialService(DomainKey.fromBytes(randomBytes(32)), systemRandom),
+      materials: new KeyMaterialService(DomainKey.fromBytes(randomBytes(32)), systemRandom, reusedWrappingKeys),
       clock: new ClusterClock(this.state, wall),
       random: systemRandom,
       replicationRegions: regions,
