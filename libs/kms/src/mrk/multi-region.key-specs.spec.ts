@@ -1,7 +1,5 @@
-import { wrapKeyMaterial } from '@trent/crypto';
-import { KmsError } from '@trent/protocol';
 import { constants, createHash, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes } from 'node:crypto';
-import { deliverAll, LocalRegion } from '../testing/local-region';
+import { deliverAll, importMaterial, kmsError, LocalRegion } from '../testing/local-region';
 
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
@@ -12,15 +10,6 @@ const ALL = [EAST, WEST, EU];
 function world() {
   const regions = new Map(ALL.map((name) => [name, new LocalRegion(name, ALL)]));
   return { at: (name: string) => regions.get(name)!, deliver: () => deliverAll(regions) };
-}
-
-async function kmsError(p: Promise<unknown>): Promise<KmsError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(KmsError);
-  return err as KmsError;
 }
 
 /** A multi-Region primary of `spec` in us-east-1 with replicas in the other two Regions. */
@@ -97,12 +86,8 @@ describe('multi-Region keys of every key spec', () => {
   });
 
   describe('with imported key material', () => {
-    /** GetParametersForImport in `region`, the material wrapped as a client would, ImportKeyMaterial there. */
-    async function importInto(w: ReturnType<typeof world>, region: string, keyId: string, material: Buffer, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
-      const params = await w.at(region).call('GetParametersForImport', { KeyId: keyId, WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256', WrappingKeySpec: 'RSA_2048' });
-      const wrapped = wrapKeyMaterial(createPublicKey({ key: params.PublicKey, format: 'der', type: 'spki' }), 'RSA_AES_KEY_WRAP_SHA_256', material);
-      return w.at(region).call('ImportKeyMaterial', { KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ...extra });
-    }
+    const importInto = (w: ReturnType<typeof world>, region: string, keyId: string, material: Buffer, extra: Record<string, unknown> = {}) =>
+      importMaterial(w.at(region), keyId, material, extra);
     const state = async (w: ReturnType<typeof world>, region: string, id: string) => (await w.at(region).call('DescribeKey', { KeyId: id })).KeyMetadata.KeyState;
 
     it('should replicate without the material: each replica is PendingImport until the same material is imported there', async () => {

@@ -1,5 +1,6 @@
-import { DomainKey, generateWrappingKey, systemRandom, WrappingKeyPool, WrappingKeySpec } from '@trent/crypto';
-import { KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import { DomainKey, generateWrappingKey, systemRandom, wrapKeyMaterial, WrappingKeyPool, WrappingKeySpec } from '@trent/crypto';
+import { KmsError } from '@trent/protocol';
+import { createPublicKey, KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { KeyMaterialService } from '../key-material.service';
 import { Caller, ClusterClock, KmsContext } from '../kms-context';
 import { KmsScheduler } from '../kms-scheduler';
@@ -136,3 +137,23 @@ export async function deliverAll(regions: Map<string, LocalRegion>, down: Readon
 }
 
 const fingerprint = (r: LocalRegion): string => String(r.state.appliedIndex);
+
+/** The AWS error a call rejects with (fails the test when it resolves or throws something else). */
+export async function kmsError(p: Promise<unknown>): Promise<KmsError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof KmsError)) throw new Error(`expected a KmsError, got ${err === undefined ? 'success' : String(err)}`);
+  return err;
+}
+
+/**
+ * The AWS guide's import steps against `region`: GetParametersForImport, the material wrapped as a
+ * client wraps it, ImportKeyMaterial (material that does not expire unless `extra` says otherwise).
+ */
+export async function importMaterial(region: LocalRegion, keyId: string, material: Buffer, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  const params = await region.call('GetParametersForImport', { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+  const wrapped = wrapKeyMaterial(createPublicKey({ key: params.PublicKey, format: 'der', type: 'spki' }), 'RSAES_OAEP_SHA_256', material);
+  return region.call('ImportKeyMaterial', { KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ...extra });
+}

@@ -1,26 +1,10 @@
-import { wrapKeyMaterial } from '@trent/crypto';
-import { KmsError } from '@trent/protocol';
-import { createPublicKey, randomBytes } from 'node:crypto';
-import { LocalRegion } from '../../testing/local-region';
+import { randomBytes } from 'node:crypto';
+import { importMaterial, kmsError, LocalRegion } from '../../testing/local-region';
 
 const REGION = 'us-east-1';
 const DAY_MS = 86_400_000;
 
-async function kmsError(p: Promise<unknown>): Promise<KmsError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(KmsError);
-  return err as KmsError;
-}
-
-/** GetParametersForImport, the material wrapped as a client would, ImportKeyMaterial. */
-async function importInto(sut: LocalRegion, keyId: string, material: Buffer, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
-  const params = await sut.call('GetParametersForImport', { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
-  const wrapped = wrapKeyMaterial(createPublicKey({ key: params.PublicKey, format: 'der', type: 'spki' }), 'RSAES_OAEP_SHA_256', material);
-  return sut.call('ImportKeyMaterial', { KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ...extra });
-}
+const importInto = (sut: LocalRegion, keyId: string, material: Buffer, extra: Record<string, unknown> = {}) => importMaterial(sut, keyId, material, extra);
 
 /** Rules of the key-spec and import operations that the e2e suites do not reach easily. */
 describe('key specs and imported material (one Region in memory)', () => {
