@@ -1,6 +1,5 @@
 import { parseCiphertextHeader } from '@trent/crypto';
-import { KmsError } from '@trent/protocol';
-import { deliverAll, LocalRegion } from '../testing/local-region';
+import { deliverAll, kmsError, LocalRegion } from '../testing/local-region';
 
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
@@ -22,13 +21,15 @@ function world() {
 }
 
 async function expectKmsError(p: Promise<unknown>, code: string, message?: RegExp | string): Promise<void> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(KmsError);
-  expect((err as KmsError).code).toBe(code);
-  if (message) expect((err as KmsError).message).toMatch(message);
+  const err = await kmsError(p);
+  expect(err.code).toBe(code);
+  if (message) expect(err.message).toMatch(message);
+}
+
+/** What `region` owes first (a sync in these tests), built as the replicator would send it. */
+function firstOwed(region: LocalRegion) {
+  const [item] = region.host.pending();
+  return region.host.buildSync(item as never)!;
 }
 
 /** An mrk primary in us-east-1, replicated to `replicas` with every message delivered. */
@@ -84,8 +85,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
     const id = await createMrk(w);
     await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: EU });
     // One delivery without the answer: the replica exists, still Creating, and refuses crypto.
-    const [item] = w.at(EAST).host.pending();
-    const out = w.at(EAST).host.buildSync(item as never)!;
+    const out = firstOwed(w.at(EAST));
     await w.at(EU).host.receiveSync(EAST, JSON.parse(JSON.stringify(out.payload)), out.material);
     expect((await w.at(EU).call('DescribeKey', { KeyId: id })).KeyMetadata.KeyState).toBe('Creating');
     await expectKmsError(w.at(EU).call('Encrypt', { KeyId: id, Plaintext: Buffer.from('x') }), 'KMSInvalidStateException', /is creating\.$/);
@@ -279,8 +279,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
     const w = world();
     const id = await createMrk(w);
     await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
-    const [item] = w.at(EAST).host.pending();
-    const first = w.at(EAST).host.buildSync(item as never)!;
+    const first = firstOwed(w.at(EAST));
     await w.deliver();
     const state = JSON.stringify(w.at(WEST).state.key('111122223333', id));
     const again = await w.at(WEST).host.receiveSync(EAST, JSON.parse(JSON.stringify(first.payload)), first.material);
@@ -297,8 +296,7 @@ describe('multi-Region keys (three Regions in memory)', () => {
     const w = world();
     const id = await createMrk(w);
     await w.at(EAST).call('ReplicateKey', { KeyId: id, ReplicaRegion: WEST });
-    const [item] = w.at(EAST).host.pending();
-    const out = w.at(EAST).host.buildSync(item as never)!;
+    const out = firstOwed(w.at(EAST));
     const bad = out.material.map((m) => ({ version: m.version, plaintext: Buffer.alloc(32, 7) }));
     expect((await w.at(WEST).host.receiveSync(EAST, out.payload, bad)).outcome).toBe('refused');
     expect(w.at(WEST).state.key('111122223333', id)).toBeUndefined();
