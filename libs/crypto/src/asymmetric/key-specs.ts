@@ -21,15 +21,7 @@ export type KeyFamily = 'symmetric' | 'rsa' | 'ecc' | 'ed25519' | 'ml-dsa' | 'hm
 export type MessageType = 'RAW' | 'DIGEST' | 'EXTERNAL_MU';
 
 /** The KeyPairSpec values GenerateDataKeyPair* take outside China (SM2 is China-only). */
-export type DataKeyPairSpec =
-  | 'RSA_2048'
-  | 'RSA_3072'
-  | 'RSA_4096'
-  | 'ECC_NIST_P256'
-  | 'ECC_NIST_P384'
-  | 'ECC_NIST_P521'
-  | 'ECC_SECG_P256K1'
-  | 'ECC_NIST_EDWARDS25519';
+export type DataKeyPairSpec = Extract<KeySpec, `RSA_${string}` | `ECC_${string}`>;
 
 export interface KeySpecInfo {
   spec: KeySpec;
