@@ -3,6 +3,7 @@ import {
   DomainKey,
   forgetPrivateKey,
   generateKeyMaterial,
+  isAsymmetricSpec,
   ImportParameters,
   ImportTokenClaims,
   KeySpec,
@@ -16,8 +17,6 @@ import {
   WrappingKeySpec,
 } from '@trent/crypto';
 import { ImportedMaterial, KeyMaterialVersion, KeyRecord } from './model/key-record';
-
-const isAsymmetricSpec = (spec: string): boolean => spec !== 'SYMMETRIC_DEFAULT' && !spec.startsWith('HMAC_');
 
 /** Unwrapped backing keys kept in memory, most recently used last. Plaintext key material never leaves memory. */
 const CACHE_LIMIT = 10_000;

@@ -91,6 +91,12 @@ export function keySpecInfo(spec: string): KeySpecInfo | undefined {
   return INFO.get(spec);
 }
 
+/** A key pair (RSA, ECC, Ed25519, ML-DSA): material is a PKCS#8 private key with a public half. */
+export function isAsymmetricSpec(spec: string): boolean {
+  const family = keySpecInfo(spec)?.family;
+  return family !== undefined && family !== 'symmetric' && family !== 'hmac';
+}
+
 /** Exactly the algorithm list member(s) DescribeKey shows for a key of `spec` and `usage`; fresh arrays. */
 export function algorithmLists(spec: KeySpec, usage: KeyUsageName): AlgorithmLists {
   const lists = SPECS[spec]?.usages[usage];

@@ -3,7 +3,6 @@ import { Errors } from '../../errors/kms-errors';
 import { epochSeconds } from '../shared/key-metadata';
 import { importableKey } from '../shared/imported';
 import { DAY_MS, KmsOperation } from '../shared/operation';
-import { isAsymmetric } from '../shared/asymmetric';
 
 /** An import token and its wrapping key are good for 24 hours (AWS). */
 export const IMPORT_PARAMETERS_TTL_MS = DAY_MS;
@@ -19,7 +18,7 @@ export const GetParametersForImport: KmsOperation = {
       throw Errors.unsupported('The RSAES_PKCS1_V1_5 wrapping algorithm is no longer supported. Use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.');
     }
     // An RSA private key is longer than any one RSA-OAEP block can carry.
-    if (isAsymmetric(key) && key.keySpec.startsWith('RSA_') && !algorithm.startsWith('RSA_AES_KEY_WRAP')) {
+    if (key.keySpec.startsWith('RSA_') && !algorithm.startsWith('RSA_AES_KEY_WRAP')) {
       throw new KmsError('ValidationException', `${algorithm} cannot wrap ${key.keySpec} key material. Use RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256.`);
     }
     const issuedAt = ctx.clock.now();

@@ -1,13 +1,13 @@
-import { algorithmLists, KeySpec, KeyUsageName } from '@trent/crypto';
+import { algorithmLists, isAsymmetricSpec, KeySpec, KeyUsageName } from '@trent/crypto';
 import { Errors } from '../../errors/kms-errors';
-import { isAsymmetric, publicKeyOf } from '../shared/asymmetric';
+import { publicKeyOf } from '../shared/asymmetric';
 import { KmsOperation, usableKey } from '../shared/operation';
 
 export const GetPublicKey: KmsOperation = {
   name: 'GetPublicKey',
   async handle(ctx, scope, input) {
     const { key, arn } = usableKey(ctx, scope, input.KeyId, 'GetPublicKey', { allowAlias: true });
-    if (!isAsymmetric(key)) throw Errors.unsupported(`${arn} key usage is ${key.keyUsage} which is not valid for GetPublicKey.`);
+    if (!isAsymmetricSpec(key.keySpec)) throw Errors.unsupported(`${arn} key usage is ${key.keyUsage} which is not valid for GetPublicKey.`);
     return {
       KeyId: arn,
       PublicKey: publicKeyOf(key),

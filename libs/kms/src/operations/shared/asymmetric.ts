@@ -40,5 +40,3 @@ export function publicKeyOf(key: KeyRecord): Buffer {
   if (!spki) throw Errors.internal(`Key ${key.keyId} has no public key.`);
   return Buffer.from(spki, 'base64');
 }
-
-export const isAsymmetric = (key: Pick<KeyRecord, 'keySpec'>): boolean => key.keySpec !== 'SYMMETRIC_DEFAULT' && !key.keySpec.startsWith('HMAC_');
