@@ -2,7 +2,7 @@ import { Errors } from '../errors/kms-errors';
 import { keyArn } from '../model/arn';
 import { defaultKeyPolicy } from '../model/default-policy';
 import { KeyMaterialVersion, KeyRecord, MultiRegionInfo, ReplicaInfo, ReplicaListing, ReplicaRef } from '../model/key-record';
-import { hasAllMaterial, stateAfterMaterialChange } from '../operations/shared/imported';
+import { hasAllMaterial, materialsInUse, stateAfterMaterialChange } from '../operations/shared/imported';
 import { DAY_MS } from '../operations/shared/operation';
 import { Applier } from '../state/kms-state-machine';
 import { StateWriter } from '../state/kms-state';
@@ -123,7 +123,7 @@ export const applyMrkSync: Applier<'MrkSync'> = (w, cmd, ctx): AckPayload => {
   if (toMe && local.mrk.role === 'REPLICA') {
     // A new primary of imported material must hold every version in use (it was Enabled for the
     // versions it knew; the handover may carry a newer active one).
-    const missing = built.find((m) => m.version <= payload.shared.activeVersion && m.wrapped === undefined);
+    const missing = materialsInUse({ materials: built, mrk: { ...local.mrk, activeVersion: payload.shared.activeVersion } }).find((m) => m.wrapped === undefined);
     if (missing) return answer('refused', local, `${keyArn(me, local.accountId, local.keyId)} has not imported key material ${missing.materialId}; the new primary key must hold it.`);
   }
 

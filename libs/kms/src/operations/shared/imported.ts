@@ -1,6 +1,6 @@
 import { Errors } from '../../errors/kms-errors';
 import { keyArn } from '../../model/arn';
-import { KeyRecord } from '../../model/key-record';
+import { KeyMaterialVersion, KeyRecord } from '../../model/key-record';
 import { KmsContext, RequestScope } from '../../kms-context';
 import { assertKeyStateAllows } from '../../rules/key-state-rules';
 import { resolveKey } from './key-resolver';
@@ -26,10 +26,14 @@ export function assertImportable(key: KeyRecord, arn: string): void {
  * present: otherwise it is PendingImport. Material waiting for rotation does not count, nor, for
  * a multi-Region key, material beyond the active version (not in use in any Region yet).
  */
-export function hasAllMaterial(key: KeyRecord): boolean {
-  const inUse = key.materials.filter((m) => (key.mrk ? m.version <= key.mrk.activeVersion : !m.pendingRotation));
+export function hasAllMaterial(key: Pick<KeyRecord, 'materials' | 'mrk'>): boolean {
+  const inUse = materialsInUse(key);
   return inUse.length > 0 && inUse.every((m) => m.wrapped !== undefined);
 }
+
+/** The versions a key encrypts or decrypts with now (see hasAllMaterial). */
+export const materialsInUse = (key: Pick<KeyRecord, 'materials' | 'mrk'>): KeyMaterialVersion[] =>
+  key.materials.filter((m) => (key.mrk ? m.version <= key.mrk.activeVersion : !m.pendingRotation));
 
 /**
  * The state an imported key takes after its materials changed. Only Enabled, Disabled and
