@@ -28,6 +28,8 @@ export interface PreparedPrivateKey {
   mlDsaSecretKey?: Uint8Array;
   /** The raw private scalar (ECC) or seed (Ed25519) for @noble, extracted on first use. */
   raw(): Uint8Array;
+  /** Zeroes the secret bytes this module holds (the ML-DSA key, a raw key once extracted). */
+  erase(): void;
 }
 
 export interface PreparedPublicKey {
@@ -105,9 +107,7 @@ export function preparePrivateKey(spec: KeySpec, material: Buffer): PreparedPriv
  */
 export function forgetPrivateKey(spec: KeySpec, material: Buffer): void {
   const prepared = privateKeys.delete(spec, material);
-  if (!prepared) return;
-  prepared.mlDsaSecretKey?.fill(0);
-  if (prepared.family === 'ecc' || prepared.family === 'ed25519') prepared.raw().fill(0);
+  prepared?.erase();
 }
 
 function buildPrivateKey(spec: KeySpec, material: Buffer): PreparedPrivateKey {
@@ -124,7 +124,7 @@ function buildPrivateKey(spec: KeySpec, material: Buffer): PreparedPrivateKey {
       publicKey = mlDsaPublicKeyFromExpanded(spec as MlDsaSpec, secretKey);
       if (!publicKey) throw new RangeError(`${spec} expanded key is inconsistent`);
     }
-    return { spec, family, spki: mlDsaSpki(spec as MlDsaSpec, publicKey), mlDsaSecretKey: secretKey, raw: () => secretKey };
+    return { spec, family, spki: mlDsaSpki(spec as MlDsaSpec, publicKey), mlDsaSecretKey: secretKey, raw: () => secretKey, erase: () => secretKey.fill(0) };
   }
   const keyObject = createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
   const mismatch = keyObjectMismatch(spec, keyObject);
@@ -137,6 +137,7 @@ function buildPrivateKey(spec: KeySpec, material: Buffer): PreparedPrivateKey {
     spki: createPublicKey(keyObject).export({ format: 'der', type: 'spki' }),
     modulusBytes: family === 'rsa' ? keyObject.asymmetricKeyDetails!.modulusLength! / 8 : undefined,
     raw: () => (raw ??= rawPrivate(spec, family, keyObject)),
+    erase: () => raw?.fill(0),
   };
 }
 
