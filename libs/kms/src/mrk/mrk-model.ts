@@ -85,6 +85,12 @@ export function compareListings(a: ReplicaListing | undefined, b: ReplicaListing
 /** True when `replica` has not confirmed the primary's current (epoch, version). */
 export const replicaOwed = (mrk: MultiRegionInfo, replica: ReplicaInfo): boolean => replica.ackedEpoch !== mrk.epoch || (replica.ackedVersion ?? 0) < mrk.version;
 
+/** The newest material version a replica confirmed holding under the primary's current epoch (0 if it has not answered this epoch). */
+export const heldBy = (mrk: MultiRegionInfo, replica: ReplicaInfo): number => (replica.ackedEpoch === mrk.epoch ? (replica.ackedMaterial ?? 0) : 0);
+
+/** The Regions of a primary's replicas that have not confirmed holding material `version`. */
+export const replicasLacking = (mrk: MultiRegionInfo, version: number): string[] => mrk.replicas.filter((r) => heldBy(mrk, r) < version).map((r) => r.region);
+
 /**
  * The active material of a primary: the newest version every replica holds. It never moves back,
  * and a replica still being created does not hold back material the others already use.
@@ -92,7 +98,7 @@ export const replicaOwed = (mrk: MultiRegionInfo, replica: ReplicaInfo): boolean
 export function activeVersionOf(key: KeyRecord): number {
   const mrk = key.mrk!;
   const latest = Math.min(latestRotatedVersion(key), latestMaterialVersion(key));
-  const held = mrk.replicas.map((r) => (r.ackedEpoch === mrk.epoch ? (r.ackedMaterial ?? 0) : 0));
+  const held = mrk.replicas.map((r) => heldBy(mrk, r));
   return Math.max(mrk.activeVersion, Math.min(latest, ...held));
 }
 

@@ -1,4 +1,5 @@
 import { currentMaterial, KeyMaterialVersion, KeyRecord } from '../../model/key-record';
+import { replicasLacking } from '../../mrk/mrk-model';
 import { epochSeconds } from '../shared/key-metadata';
 import { KmsOperation } from '../shared/operation';
 import { pageFields, paginate } from '../shared/paginate';
@@ -7,7 +8,7 @@ import { rotatableKeyForRead } from '../shared/rotation';
 /** Imported material waiting for rotation; for a multi-Region primary, also for replicas that have not imported it. */
 function pendingState(key: KeyRecord, m: KeyMaterialVersion): string {
   const mrk = key.mrk;
-  const everywhere = !mrk || mrk.role !== 'PRIMARY' || mrk.replicas.every((r) => r.ackedEpoch === mrk.epoch && (r.ackedMaterial ?? 0) >= m.version);
+  const everywhere = !mrk || mrk.role !== 'PRIMARY' || replicasLacking(mrk, m.version).length === 0;
   return everywhere ? 'PENDING_ROTATION' : 'PENDING_MULTI_REGION_IMPORT_AND_ROTATION';
 }
 

@@ -2,6 +2,7 @@ import { KmsError } from '@trent/protocol';
 import { keyArn } from '../../model/arn';
 import { KeyMaterialVersion, KeyRecord } from '../../model/key-record';
 import { KmsContext, RequestScope } from '../../kms-context';
+import { replicasLacking } from '../../mrk/mrk-model';
 import { probeReplicas } from '../shared/mrk-probe';
 import { commit, usableKey, KmsOperation } from '../shared/operation';
 import { assertOnDemandQuota, assertRotationChangeable, pendingImportedMaterial } from '../shared/rotation';
@@ -26,11 +27,11 @@ export const RotateKeyOnDemand: KmsOperation = {
  * (AWS: PENDING_MULTI_REGION_IMPORT_AND_ROTATION until then). The replicas are asked first.
  */
 async function everyReplicaHolds(ctx: KmsContext, scope: RequestScope, key: KeyRecord, pending: KeyMaterialVersion, keyRef: string): Promise<{ key: KeyRecord; arn: string }> {
-  const holds = (k: KeyRecord) => k.mrk!.replicas.filter((r) => r.ackedEpoch !== k.mrk!.epoch || (r.ackedMaterial ?? 0) < pending.version).map((r) => r.region);
-  if (holds(key).length > 0) await probeReplicas(ctx, scope, key, holds(key));
+  const lacking = replicasLacking(key.mrk!, pending.version);
+  if (lacking.length > 0) await probeReplicas(ctx, scope, key, lacking);
   const now = usableKey(ctx, scope, keyRef, 'RotateKeyOnDemand');
   assertRotationChangeable(now.key, now.arn, true);
-  const missing = now.key.mrk ? holds(now.key) : [];
+  const missing = now.key.mrk ? replicasLacking(now.key.mrk, pending.version) : [];
   if (missing.length > 0) {
     // Provisional: AWS documents the material state, not the error.
     throw new KmsError(

@@ -1,6 +1,7 @@
 import { Errors } from '../../errors/kms-errors';
 import { keyArn } from '../../model/arn';
 import { KeyMaterialVersion } from '../../model/key-record';
+import { replicasLacking } from '../../mrk/mrk-model';
 import { Applier } from '../../state/kms-state-machine';
 import { DAY_MS, keyForApply } from '../shared/operation';
 import { assertRotationChangeable } from '../shared/rotation';
@@ -23,7 +24,7 @@ export const applyRotateKey: Applier<'RotateKey'> = (w, cmd, ctx) => {
   if (imported ? !pending : material.version !== key.materials.length + 1) throw Errors.conflict(`${arn} is being rotated by another request. Try again.`);
   // Imported multi-Region material: every replica must (still) hold it, as RotateKeyOnDemand checked.
   const mrk = key.mrk;
-  if (pending && mrk?.replicas.some((r) => r.ackedEpoch !== mrk.epoch || (r.ackedMaterial ?? 0) < pending.version)) {
+  if (pending && mrk && replicasLacking(mrk, pending.version).length > 0) {
     throw Errors.conflict(`${arn}: a replica no longer holds key material ${pending.materialId}. Try again.`);
   }
   const rotation = { ...key.rotation };
