@@ -2,7 +2,7 @@ import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { requestJson } from './http-json';
 import { dataLayout } from './paths';
-import { isPortFree } from './ports';
+import { acceptsConnections } from './ports';
 import { SupervisedProcess } from './supervised-process';
 import type { NatsSpec, Topology } from './topology';
 
@@ -109,9 +109,13 @@ export class NatsProcess extends SupervisedProcess {
     this.spawnLogged(program, ['-c', this.confFile]);
   }
 
-  /** Whether its client port accepts connections (a port that cannot be bound is taken). */
+  /**
+   * Whether its client port accepts connections. It connects rather than trying to bind the port:
+   * a bind probe held the port for a moment, and a nats-server binding just then exited with
+   * "address already in use" (a launcher test failed in CI that way).
+   */
   async acceptsClients(): Promise<boolean> {
-    return this.running && !(await isPortFree(this.options.host, this.options.nats.port));
+    return this.running && (await acceptsConnections(this.options.host, this.options.nats.port, 500));
   }
 
   /** Its gateway connections, from the monitoring endpoint; undefined when that does not answer. */
