@@ -1,4 +1,4 @@
-import type { AckPayload, GonePayload, GoneReply, MrkSharedState, ReplicaListing, SyncPayload } from '@trent/kms';
+import type { AckPayload, GonePayload, GoneReply, MrkMaterialInfo, MrkSharedState, ReplicaListing, SyncPayload } from '@trent/kms';
 import { parseAckPayload, parseGonePayload, parseGoneReply, parseSyncPayload } from './payload-shapes';
 
 /*
@@ -8,13 +8,14 @@ import { parseAckPayload, parseGonePayload, parseGoneReply, parseSyncPayload } f
  */
 const LISTING: Required<ReplicaListing> = { epoch: 2, primaryRegion: 'us-east-1', claimBy: 'eu-west-1', version: 5 };
 const KEY = { accountId: '111122223333', keyId: `mrk-${'ab'.repeat(16)}` };
+const MATERIAL: Required<MrkMaterialInfo> = { version: 2, materialId: 'd'.repeat(64), createdAt: 4, rotationType: 'ON_DEMAND', pendingRotation: true, pendingDeletions: 2 };
 const shared: Required<MrkSharedState> = {
   keySpec: 'SYMMETRIC_DEFAULT',
   keyUsage: 'ENCRYPT_DECRYPT',
   origin: 'AWS_KMS',
   rotation: { enabled: true, periodDays: 90, nextRotationAt: 5, onDemandCount: 1, onDemandStartedAt: 4 },
   activeVersion: 1,
-  materials: [{ version: 1, materialId: 'c'.repeat(64), createdAt: 3, rotationType: 'ON_DEMAND' }],
+  materials: [{ version: 1, materialId: 'c'.repeat(64), createdAt: 3 }, MATERIAL],
 };
 const sync: Required<SyncPayload> = {
   ...KEY,

@@ -117,6 +117,10 @@ function sharedState(v: unknown, at: string): MrkSharedState {
       };
       if (e.rotationType !== undefined) info.rotationType = member(e.rotationType, ROTATION_TYPES, `${p}.rotationType`);
       if (e.pendingRotation !== undefined && bool(e.pendingRotation, `${p}.pendingRotation`)) info.pendingRotation = true;
+      if (e.pendingDeletions !== undefined) {
+        const deletions = count(e.pendingDeletions, `${p}.pendingDeletions`);
+        if (deletions > 0) info.pendingDeletions = deletions;
+      }
       return info;
     }),
   };

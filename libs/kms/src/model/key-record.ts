@@ -43,6 +43,12 @@ export interface KeyMaterialVersion {
    * PENDING_ROTATION). Never used to encrypt while set. Shared by related multi-Region keys.
    */
   pendingRotation?: boolean;
+  /**
+   * How many times a multi-Region primary deleted this material while it waited for rotation.
+   * Shared: a Region whose count is lower deletes its own copy when the primary's sync arrives
+   * (AWS deletes such material from every replica), and only once per deletion.
+   */
+  pendingDeletions?: number;
 }
 
 export type ExpirationModel = 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';

@@ -374,7 +374,9 @@ function replicaInfo(payload: SyncPayload): MultiRegionInfo {
  * The key's materials exactly as the sender lists them: a version held locally with the same
  * material id keeps its local wrapping; any other comes from the message. Imported material is
  * not sent: a version this Region has not imported yet is listed by its id alone (no material),
- * so only that material can be imported here. Undefined when material that must come is missing.
+ * so only that material can be imported here. Material waiting for rotation that the primary
+ * deleted since this Region imported it (a higher pendingDeletions) is deleted here too.
+ * Undefined when material that must come is missing.
  */
 function sharedMaterials(payload: SyncPayload, local: KeyRecord | undefined, received: KeyMaterialVersion[]): KeyMaterialVersion[] | undefined {
   const out: KeyMaterialVersion[] = [];
@@ -383,8 +385,16 @@ function sharedMaterials(payload: SyncPayload, local: KeyRecord | undefined, rec
     const imported: KeyMaterialVersion | undefined = payload.shared.origin === 'EXTERNAL' ? { version: m.version, materialId: m.materialId, createdAt: m.createdAt } : undefined;
     const got = held ?? received.find((r) => r.version === m.version && r.materialId === m.materialId) ?? imported;
     if (!got) return undefined;
-    const { pendingRotation: _local, ...version } = got;
-    out.push({ ...version, createdAt: m.createdAt, ...(m.rotationType ? { rotationType: m.rotationType } : {}), ...(m.pendingRotation ? { pendingRotation: true } : {}) });
+    const deletedSince = m.pendingRotation === true && (m.pendingDeletions ?? 0) > (got.pendingDeletions ?? 0);
+    const { pendingRotation: _local, pendingDeletions: _count, wrapped, ...version } = got;
+    out.push({
+      ...version,
+      ...(wrapped !== undefined && !deletedSince ? { wrapped } : {}),
+      createdAt: m.createdAt,
+      ...(m.rotationType ? { rotationType: m.rotationType } : {}),
+      ...(m.pendingRotation ? { pendingRotation: true } : {}),
+      ...(m.pendingDeletions ? { pendingDeletions: m.pendingDeletions } : {}),
+    });
   }
   return out.length > 0 ? out : undefined;
 }

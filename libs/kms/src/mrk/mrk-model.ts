@@ -31,12 +31,13 @@ export function sharedStateOf(key: KeyRecord): MrkSharedState {
     origin: key.origin,
     rotation: { ...key.rotation },
     activeVersion: key.mrk!.activeVersion,
-    materials: key.materials.map(({ version, materialId, createdAt, rotationType, pendingRotation }) => ({
+    materials: key.materials.map(({ version, materialId, createdAt, rotationType, pendingRotation, pendingDeletions }) => ({
       version,
       materialId,
       createdAt,
       ...(rotationType ? { rotationType } : {}),
       ...(pendingRotation ? { pendingRotation } : {}),
+      ...(pendingDeletions ? { pendingDeletions } : {}),
     })),
   };
 }
@@ -112,7 +113,7 @@ function sharedSignature(key: KeyRecord): string {
     key.rotation,
     mrk.primaryRegion,
     mrk.activeVersion,
-    key.materials.map((m) => [m.materialId, m.pendingRotation === true]),
+    key.materials.map((m) => [m.materialId, m.pendingRotation === true, m.pendingDeletions ?? 0]),
     mrk.replicas.map((r) => [r.region, r.status, r.init ?? null]),
   ]);
 }

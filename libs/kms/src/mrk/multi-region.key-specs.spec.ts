@@ -192,6 +192,49 @@ describe('multi-Region keys of every key spec', () => {
       expect((await kmsError(w.at(WEST).call('RotateKeyOnDemand', { KeyId: id }))).message).toMatch(/no key material in PENDING_ROTATION state/);
     });
 
+    it('should delete material waiting for rotation from every replica when the primary deletes it, and from none when a replica does', async () => {
+      const w = world();
+      const { id } = await importedPair(w);
+      const before = await materialOf(w, EAST, WEST, id);
+      const second = randomBytes(32);
+      const added = await importInto(w, EAST, id, second, { ImportType: 'NEW_KEY_MATERIAL' });
+      await w.deliver();
+      await importInto(w, WEST, id, second);
+      const pendingIn = async (region: string) =>
+        (await w.at(region).call('ListKeyRotations', { KeyId: id, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations.map((r: any) => r.ImportState);
+      expect(await pendingIn(WEST)).toEqual(['IMPORTED', 'IMPORTED']);
+
+      // A replica deleting its own copy leaves the primary's alone.
+      await w.at(WEST).call('DeleteImportedKeyMaterial', { KeyId: id, KeyMaterialId: added.KeyMaterialId });
+      await w.deliver();
+      expect(await pendingIn(EAST)).toEqual(['IMPORTED', 'IMPORTED']);
+      await importInto(w, WEST, id, second);
+
+      // The primary deleting it takes the replica's copy too; what is in use stays.
+      await w.at(EAST).call('DeleteImportedKeyMaterial', { KeyId: id, KeyMaterialId: added.KeyMaterialId });
+      await w.deliver();
+      for (const r of [EAST, WEST]) {
+        expect(await pendingIn(r)).toEqual(['IMPORTED', 'PENDING_IMPORT']);
+        expect(await state(w, r, id)).toBe('Enabled');
+      }
+      expect(await materialOf(w, WEST, EAST, id)).toBe(before);
+
+      // Imported again in the primary only, it waits for the replica again.
+      await importInto(w, EAST, id, second, { ImportType: 'EXISTING_KEY_MATERIAL', KeyMaterialId: added.KeyMaterialId });
+      await w.deliver();
+      await kmsError(w.at(EAST).call('RotateKeyOnDemand', { KeyId: id }));
+      await w.deliver();
+      expect((await kmsError(w.at(EAST).call('RotateKeyOnDemand', { KeyId: id }))).message).toMatch(/PENDING_MULTI_REGION_IMPORT_AND_ROTATION/);
+      // A replica importing after it heard of the deletion keeps its copy.
+      await importInto(w, WEST, id, second);
+      await w.deliver();
+      expect(await pendingIn(WEST)).toEqual(['IMPORTED', 'IMPORTED']);
+      // The refused attempt's question reached us-west-2 after this import, so the primary knows.
+      await w.at(EAST).call('RotateKeyOnDemand', { KeyId: id });
+      await w.deliver();
+      expect(await materialOf(w, EAST, WEST, id)).toBe(added.KeyMaterialId);
+    });
+
     it('should refuse to hand the primary role to a Region that lacks material in use, and never encrypt without it', async () => {
       const w = world();
       const { id } = await importedPair(w);

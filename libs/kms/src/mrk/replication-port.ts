@@ -19,6 +19,8 @@ export interface MrkMaterialInfo {
   rotationType?: 'AUTOMATIC' | 'ON_DEMAND';
   /** Imported material waiting for RotateKeyOnDemand on the primary (KeyMaterialVersion.pendingRotation). */
   pendingRotation?: boolean;
+  /** KeyMaterialVersion.pendingDeletions: replicas holding fewer delete their copy. */
+  pendingDeletions?: number;
 }
 
 /** The properties AWS shares among related multi-Region keys, as the primary sends them. */

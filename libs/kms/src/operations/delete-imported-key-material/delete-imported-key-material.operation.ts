@@ -2,6 +2,7 @@ import { KmsError } from '@trent/protocol';
 import { Errors } from '../../errors/kms-errors';
 import { keyArn } from '../../model/arn';
 import { currentMaterial, KeyRecord } from '../../model/key-record';
+import { isPrimary } from '../../mrk/mrk-model';
 import { Applier, ApplyContext } from '../../state/kms-state-machine';
 import { StateWriter } from '../../state/kms-state';
 import { assertImportable, importableKey, stateAfterMaterialChange } from '../shared/imported';
@@ -26,14 +27,16 @@ export const DeleteImportedKeyMaterial: KmsOperation = {
 
 /**
  * Removes one imported material (the wrapped copy; its id stays, so only the same material can
- * return). The key becomes PendingImport unless it is pending deletion.
+ * return). The key becomes PendingImport unless it is pending deletion. On a multi-Region primary,
+ * material waiting for rotation is counted as deleted (KeyMaterialVersion.pendingDeletions), so
+ * the next sync deletes it from every replica as well, as AWS does.
  */
 export const applyDeleteImportedKeyMaterial: Applier<'DeleteImportedKeyMaterial'> = (w, cmd, ctx) => {
   const key = keyForApply(w, cmd, ctx, cmd.body.keyId, 'DeleteImportedKeyMaterial');
   const arn = keyArn(ctx.region, key.accountId, key.keyId);
   assertImportable(key, arn);
   if (cmd.body.current && currentMaterial(key)?.materialId !== cmd.body.materialId) throw Errors.conflict(`${arn} was rotated while its key material was deleted. Try again.`);
-  return removeMaterial(w, key, cmd.body.materialId, ctx);
+  return removeMaterial(w, key, cmd.body.materialId, ctx, isPrimary(key));
 };
 
 /** The scheduler's proposal once cluster time has passed a material's ValidTo (re-checked here). */
@@ -45,11 +48,11 @@ export const applyExpireKeyMaterial: Applier<'ExpireKeyMaterial'> = (w, cmd, ctx
   return { expired: true };
 };
 
-function removeMaterial(w: StateWriter, key: KeyRecord, materialId: string, ctx: ApplyContext): { materialId: string } {
+function removeMaterial(w: StateWriter, key: KeyRecord, materialId: string, ctx: ApplyContext, forReplicasToo = false): { materialId: string } {
   const materials = key.materials.map((m) => {
     if (m.materialId !== materialId) return m;
-    const { wrapped: _gone, ...rest } = m;
-    return rest;
+    const { wrapped, ...rest } = m;
+    return forReplicasToo && m.pendingRotation && wrapped !== undefined ? { ...rest, pendingDeletions: (m.pendingDeletions ?? 0) + 1 } : rest;
   });
   if (materials.every((m, i) => m === key.materials[i])) {
     throw new KmsError('NotFoundException', `Key material ${materialId} is not associated with ${keyArn(ctx.region, key.accountId, key.keyId)}.`);
