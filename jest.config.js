@@ -12,7 +12,7 @@ const moduleNameMapper = {
   '^@trent/(protocol|crypto|kms|auth|config|storage|raft|replication)$': '<rootDir>/libs/$1/src',
   '^@trent/cluster$': '<rootDir>/cluster/src',
 };
-const common = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
+const common = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', setupFiles: ['<rootDir>/test/support/jest-setup.js'] };
 
 module.exports = {
   projects: [
