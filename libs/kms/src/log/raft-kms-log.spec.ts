@@ -128,7 +128,8 @@ describe(RaftKmsLog.name, () => {
     await new Promise((res) => setTimeout(res, OPTIONS.leaderlessFailFastMs + 200));
     const t0 = Date.now();
     await expect(r.logs.get(isolated)!.readBarrier()).rejects.toMatchObject({ code: 'KMSInternalException' });
-    expect(Date.now() - t0).toBeLessThan(100);
+    // At once, not after waiting out the request timeout (a bound loose enough for a busy machine).
+    expect(Date.now() - t0).toBeLessThan(OPTIONS.requestTimeoutMs / 2);
     await r.close();
   });
 
