@@ -218,6 +218,11 @@ describe('multi-Region keys of every key spec', () => {
         expect(await state(w, r, id)).toBe('Enabled');
       }
       expect(await materialOf(w, WEST, EAST, id)).toBe(before);
+      const told = [
+        await kmsError(w.at(EAST).call('RotateKeyOnDemand', { KeyId: id })),
+        await kmsError(importInto(w, EAST, id, randomBytes(32), { ImportType: 'NEW_KEY_MATERIAL' })),
+      ];
+      for (const { message } of told) expect(message).toMatch(new RegExp(`import it again with ImportType EXISTING_KEY_MATERIAL and KeyMaterialId ${added.KeyMaterialId}`, 'i'));
 
       // Imported again in the primary only, it waits for the replica again.
       await importInto(w, EAST, id, second, { ImportType: 'EXISTING_KEY_MATERIAL', KeyMaterialId: added.KeyMaterialId });

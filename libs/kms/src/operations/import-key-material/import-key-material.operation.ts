@@ -95,8 +95,10 @@ function versionFor(key: KeyRecord, arn: string, materialId: string, newMaterial
     throw Errors.unsupported(`${arn} is a multi-Region replica key: import new key material into the primary key in ${key.mrk.primaryRegion}, then the same material here with ImportType EXISTING_KEY_MATERIAL.`);
   }
   if (known) throw new KmsError('IncorrectKeyMaterialException', `This key material is already associated with ${arn}.`);
-  if (key.materials.some((m) => m.pendingRotation)) {
-    throw Errors.validation(`${arn} already has key material waiting for rotation (PENDING_ROTATION). Rotate with RotateKeyOnDemand first.`);
+  const waiting = key.materials.find((m) => m.pendingRotation);
+  if (waiting) {
+    const again = waiting.wrapped === undefined ? ` It was deleted: import it again with ImportType EXISTING_KEY_MATERIAL and KeyMaterialId ${waiting.materialId}, then rotate.` : '';
+    throw Errors.validation(`${arn} already has key material waiting for rotation (PENDING_ROTATION): ${waiting.materialId}. Rotate with RotateKeyOnDemand first.${again}`);
   }
   return key.materials.length + 1;
 }

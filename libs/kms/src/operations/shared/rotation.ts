@@ -19,12 +19,18 @@ export function assertRotatable(key: KeyRecord, arn: string, importedToo = false
 
 /** RotateKeyOnDemand on an imported key: the material imported as NEW_KEY_MATERIAL and waiting for it. */
 export function pendingImportedMaterial(key: KeyRecord, arn: string): KeyMaterialVersion {
-  const pending = key.materials.find((m) => m.pendingRotation && m.wrapped !== undefined);
-  if (!pending) {
-    // Provisional: AWS does not document this error.
+  const waiting = key.materials.find((m) => m.pendingRotation);
+  // Provisional: AWS does not document these errors.
+  if (!waiting) {
     throw new KmsError('KMSInvalidStateException', `${arn} has no key material in PENDING_ROTATION state. Import new key material with ImportType NEW_KEY_MATERIAL first.`);
   }
-  return pending;
+  if (waiting.wrapped === undefined) {
+    throw new KmsError(
+      'KMSInvalidStateException',
+      `Key material ${waiting.materialId} of ${arn} waits for rotation but was deleted. Import it again with ImportType EXISTING_KEY_MATERIAL and KeyMaterialId ${waiting.materialId} first.`,
+    );
+  }
+  return waiting;
 }
 
 /**
