@@ -52,6 +52,8 @@ case "$cmd" in
   bench)
     ensure_node_modules
     ensure_build
+    # The bench signs its requests with @aws-sdk; its Node 22 notice is noise here (see test/support/jest-setup.js).
+    export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED="${AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED:-true}"
     # The Raft write benchmark runs beside a 3-member etcd cluster.
     apt_ensure /usr/bin/etcd etcd-server
     # The multi-Region section runs three Regions, each with its own nats-server.
