@@ -97,7 +97,7 @@ function versionFor(key: KeyRecord, arn: string, materialId: string, newMaterial
   if (known) throw new KmsError('IncorrectKeyMaterialException', `This key material is already associated with ${arn}.`);
   const waiting = key.materials.find((m) => m.pendingRotation);
   if (waiting) {
-    const again = waiting.wrapped === undefined ? ` It was deleted: import it again with ImportType EXISTING_KEY_MATERIAL and KeyMaterialId ${waiting.materialId}, then rotate.` : '';
+    const again = waiting.wrapped === undefined ? ` It is not imported in this Region: import it with ImportType EXISTING_KEY_MATERIAL and KeyMaterialId ${waiting.materialId}, then rotate.` : '';
     throw Errors.validation(`${arn} already has key material waiting for rotation (PENDING_ROTATION): ${waiting.materialId}. Rotate with RotateKeyOnDemand first.${again}`);
   }
   return key.materials.length + 1;

@@ -27,7 +27,7 @@ export function pendingImportedMaterial(key: KeyRecord, arn: string): KeyMateria
   if (waiting.wrapped === undefined) {
     throw new KmsError(
       'KMSInvalidStateException',
-      `Key material ${waiting.materialId} of ${arn} waits for rotation but was deleted. Import it again with ImportType EXISTING_KEY_MATERIAL and KeyMaterialId ${waiting.materialId} first.`,
+      `Key material ${waiting.materialId} of ${arn} waits for rotation but is not imported in this Region (it was deleted, or imported only elsewhere). Import it with ImportType EXISTING_KEY_MATERIAL and KeyMaterialId ${waiting.materialId} first.`,
     );
   }
   return waiting;
