@@ -23,9 +23,12 @@ export function removeTempDataDirs(): void {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+const handedOut = new Set<number>();
+
 /**
  * A gateway port P such that P … P+count, the Raft ports P+1001 … P+count+1000, and the NATS ports
- * of `regions` Regions (P+2000+i, P+3000+i, P+4000+i; see NATS_PORT_OFFSETS) are all free right now.
+ * of `regions` Regions (P+2000+i, P+3000+i, P+4000+i; see NATS_PORT_OFFSETS) are all free right now
+ * and none was in a block this process handed out before.
  */
 export async function freePortBlock(count: number, regions = count): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -35,6 +38,9 @@ export async function freePortBlock(count: number, regions = count): Promise<num
     const ports = Array.from({ length: count + 1 }, (_, i) => base + i);
     ports.push(...ports.slice(1).map((port) => port + 1000));
     for (let i = 0; i < regions; i++) ports.push(base + 2000 + i, base + 3000 + i, base + 4000 + i);
+    if (ports.some((port) => handedOut.has(port))) continue;
+    // Claimed before the check, so concurrent calls never hand out overlapping blocks.
+    ports.forEach((port) => handedOut.add(port));
     const free = await Promise.all(ports.map((port) => isPortFree('127.0.0.1', port)));
     if (free.every(Boolean)) return base;
   }
