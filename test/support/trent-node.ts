@@ -3,8 +3,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { isPortFree } from '../../cluster/src/ports';
+import { freePort } from '../../cluster/test-fixtures/fake-cluster';
 import { childPidsOf } from './proc';
+
+// The suites import freePort from here too; it shares its claiming with the launcher tests' port blocks.
+export { freePort };
 
 /** The repository root, whether this file runs from source (jest) or compiled under dist/. */
 export const REPO_ROOT = findRepoRoot(__dirname);
@@ -153,26 +156,6 @@ export class TrentNode {
 function spawnNode(env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
   const out = openSync(logFile, 'a');
   return spawn(process.execPath, [NODE_MAIN], { env, stdio: ['ignore', out, out] });
-}
-
-const handedOut = new Set<number>();
-
-/**
- * A port on 127.0.0.1 that is free now and that this process has not handed out before, for a
- * server a test starts a moment later. It is drawn from 10000–19999: below Linux's ephemeral range
- * (32768+), where the kernel picks the local ports of outgoing connections and one could take the
- * port before the server binds it (the Jepsen clients open many), and below the launcher tests'
- * port blocks (freePortBlock, 20000+).
- */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const port = 10_000 + Math.floor(Math.random() * 10_000);
-    if (handedOut.has(port)) continue;
-    // Claimed before the check, so concurrent calls never return the same port.
-    handedOut.add(port);
-    if (await isPortFree('127.0.0.1', port)) return port;
-  }
-  throw new Error('no free port found in 10000–19999');
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
